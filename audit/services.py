@@ -1,0 +1,62 @@
+"""The one way to write to the audit log."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import context
+from .hashing import compute_hash
+from .models import GLOBAL_CHAIN, AuditEvent
+
+
+def chain_for(obj) -> str:
+    if obj is None:
+        return GLOBAL_CHAIN
+    return f"{obj._meta.model_name}:{obj.pk}"
+
+
+def record_event(
+    *,
+    actor,
+    action: str,
+    target=None,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    version_hash: str = "",
+    on_behalf_of=None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """Append an event to the target's chain.
+
+    Must run inside the caller's transaction, which for a request already holds the
+    request's row lock, so the chain cannot fork.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    ctx = context.current()
+    chain = chain_for(target)
+    last = AuditEvent.objects.filter(chain=chain).order_by("-sequence").values("sequence", "hash").first()
+    event = AuditEvent(
+        chain=chain,
+        sequence=(last["sequence"] + 1) if last else 1,
+        prev_hash=last["hash"] if last else "",
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_username=actor.get_username() if actor is not None and actor.is_authenticated else "",
+        on_behalf_of=on_behalf_of,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        reference=getattr(target, "reference", "") or "",
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        version_hash=version_hash,
+        data=data or {},
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        request_id=ctx.request_id,
+    )
+    event.hash = compute_hash(event)
+    event.save()
+    return event

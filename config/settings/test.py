@@ -1,0 +1,34 @@
+"""Test settings: fast hashing, in-memory channel layer, a throwaway media root."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="pubs-media-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# The test database is a file, not SQLite's shared in-memory database: WAL and
+# BEGIN IMMEDIATE only behave as in production on a file, and the race tests and the
+# live browser server (another process) need it. TEST_SQLITE_PATH lets them share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "TEST_SQLITE_PATH", os.path.join(tempfile.gettempdir(), f"pubs-test-{os.getpid()}.sqlite3")
+        )
+    }
+
+# Static files straight from the app folders: no collectstatic before a test run.
+STATIC_ROOT = tempfile.mkdtemp(prefix="pubs-static-")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workflows:request_list", permanent=False)),
+    path("ingresar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("solicitudes/", include("workflows.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = settings.MUNICIPALITY_NAME
+admin.site.site_title = "Comunicaciones"
+admin.site.index_title = "Administración"
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

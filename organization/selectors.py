@@ -1,0 +1,39 @@
+"""Who a user is in the organization. Cached on the user object for one request."""
+
+from django.conf import settings
+
+from .models import Municipality
+from .roles import Role
+
+
+def roles_of(user) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_org_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._org_roles = cached
+    return cached
+
+
+def has_role(user, role: Role) -> bool:
+    return role in roles_of(user)
+
+
+def unit_ids_of(user) -> frozenset[int]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_org_unit_ids", None)
+    if cached is None:
+        cached = frozenset(user.memberships.values_list("unit_id", flat=True))
+        user._org_unit_ids = cached
+    return cached
+
+
+def current_municipality() -> Municipality | None:
+    return Municipality.objects.order_by("pk").first()
+
+
+def municipality_name() -> str:
+    municipality = current_municipality()
+    return municipality.name if municipality else settings.MUNICIPALITY_NAME

@@ -1,0 +1,61 @@
+"""Turns a request's kind-specific record into labelled rows for pages."""
+
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, State
+from .policies import ACTIONS
+
+# What each audit action reads as in a request's history.
+EVENT_LABELS = {
+    "create": _("Creó el borrador"),
+    "edit": _("Editó el contenido"),
+    "reopen": _("Volvió a aprobación por cambios"),
+    "submit": _("Envió a revisión"),
+    "forward": _("Derivó a aprobación"),
+    "observe": _("Devolvió con observaciones"),
+    "return": _("Devolvió a la unidad"),
+    "approve": _("Aprobó"),
+    "reject": _("Rechazó"),
+    "publish": _("Registró la publicación"),
+    "cancel": _("Anuló"),
+    "withdraw": _("Retiró la publicación"),
+}
+
+
+def detail_rows(material_request) -> list[tuple[str, str]]:
+    detail = material_request.details
+    if detail is None:
+        return []
+    rows = []
+    for field in detail._meta.fields:
+        if field.name in ("id", "request"):
+            continue
+        value = getattr(detail, field.name)
+        if field.choices:
+            value = getattr(detail, f"get_{field.name}_display")()
+        elif field.name == "channels":
+            labels = dict(Channel.choices)
+            value = ", ".join(str(labels.get(item, item)) for item in value)
+        elif value is not None and not isinstance(value, str):
+            value = formats.localize(value, use_l10n=True)
+        rows.append((str(field.verbose_name).capitalize(), value))
+    return rows
+
+
+def _state_label(code: str) -> str:
+    return State(code).label if code in State.values else code
+
+
+def history_rows(events) -> list[dict]:
+    """The audit events of a request, labelled for people."""
+    return [
+        {
+            "event": event,
+            "action_label": EVENT_LABELS.get(event.action) or getattr(ACTIONS.get(event.action), "label", event.action),
+            "from_label": _state_label(event.from_state) if event.from_state else "",
+            "to_label": _state_label(event.to_state) if event.to_state else "",
+            "changed_state": event.from_state != event.to_state,
+        }
+        for event in events
+    ]

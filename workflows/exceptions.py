@@ -1,0 +1,38 @@
+"""Errors a service raises when it refuses a change. Each carries a Spanish message
+for the person and the HTTP status a view answers with. Lack of permission is Django's
+own PermissionDenied (403)."""
+
+from django.utils.translation import gettext as _
+
+
+class WorkflowError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field_errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class InvalidInput(WorkflowError):
+    status_code = 400
+
+
+class ActionNotAvailable(WorkflowError):
+    """The action is not legal from the request's current state."""
+
+    status_code = 409
+
+
+class StaleRequest(WorkflowError):
+    """The request changed since the page that sent the form was loaded."""
+
+    status_code = 409
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "La solicitud cambió desde que abrió esta página (otra persona actuó sobre ella). "
+                "Revise su estado actual y vuelva a intentarlo."
+            )
+        )

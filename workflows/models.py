@@ -1,0 +1,328 @@
+"""The material request: four kinds, one lifecycle (see ../shared/DESIGN.md).
+
+The transition methods only move the state and record the facts of the move; who may
+call them, the audit event and everything else live in workflows.services.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from organization.models import Unit
+
+
+class Kind(models.TextChoices):
+    PUBLICATION = "publication", _("Publicación")
+    CAMPAIGN = "campaign", _("Campaña")
+    SPEECH = "speech", _("Discurso del Alcalde")
+    SIGNAGE = "signage", _("Señalización de locales")
+
+
+class State(models.TextChoices):
+    DRAFT = "borrador", _("Borrador")
+    IN_REVIEW = "en_revision", _("En revisión")
+    PENDING_APPROVAL = "pendiente_aprobacion", _("Pendiente de aprobación")
+    APPROVED = "aprobado", _("Aprobado")
+    PUBLISHED = "publicado", _("Publicado")
+    CANCELLED = "anulado", _("Anulado")
+    WITHDRAWN = "retirado", _("Retirado")
+
+
+# The final step reads per kind: a speech is delivered, a sign is installed.
+PUBLISHED_LABELS = {
+    Kind.PUBLICATION: _("Publicado"),
+    Kind.CAMPAIGN: _("Publicado"),
+    Kind.SPEECH: _("Pronunciado"),
+    Kind.SIGNAGE: _("Instalado"),
+}
+
+# Text sizes: generous for real material, bounded so one form cannot fill the database.
+SHORT_TEXT_MAX = 2_000
+SUMMARY_MAX = 1_000
+BODY_MAX = 60_000
+
+OPEN_STATES = (State.DRAFT, State.IN_REVIEW, State.PENDING_APPROVAL)
+# States whose content is still being worked on and may be edited.
+EDITABLE_STATES = (State.DRAFT, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED)
+
+
+class ReferenceSequence(models.Model):
+    """The last reference number handed out per prefix and year."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last_value}"
+
+
+class MaterialRequest(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(_("referencia"), max_length=30, unique=True, editable=False)
+    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices, editable=False, db_index=True)
+    title = models.CharField(_("título"), max_length=200)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="requests", verbose_name=_("unidad solicitante")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_requests", verbose_name=_("autor")
+    )
+    requested_by = models.DateField(_("fecha requerida"))
+    summary = models.TextField(_("resumen"), validators=[MaxLengthValidator(SUMMARY_MAX)])
+    body = models.TextField(_("contenido"), blank=True, validators=[MaxLengthValidator(BODY_MAX)])
+    state = FSMField(
+        _("estado"), max_length=30, choices=State.choices, default=State.DRAFT, protected=True, db_index=True
+    )
+    # Set by the create form once per page load: a second submit of that page finds the
+    # request it already made instead of creating a duplicate.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Bumped by every edit and transition: a form carries it, so a stale page is caught.
+    revision = models.PositiveIntegerField(_("revisión"), default=1, editable=False)
+
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+    submitted_at = models.DateTimeField(_("enviada"), null=True, blank=True, editable=False)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(_("aprobada"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    published_at = models.DateTimeField(_("publicada"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    publication_channel = models.CharField(_("medio de publicación"), max_length=120, blank=True, editable=False)
+    publication_date = models.DateField(_("fecha de publicación"), null=True, blank=True, editable=False)
+    publication_url = models.URLField(_("enlace publicado"), max_length=500, blank=True, editable=False)
+    cancel_reason = models.TextField(_("motivo de anulación"), blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("motivo público del retiro"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("solicitud")
+        verbose_name_plural = _("solicitudes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "state"], name="request_unit_state_idx")]
+
+    def __str__(self):
+        return f"{self.reference} · {self.title}"
+
+    # --- presentation -------------------------------------------------------------
+
+    @property
+    def state_label(self) -> str:
+        if self.state == State.PUBLISHED:
+            return str(PUBLISHED_LABELS[Kind(self.kind)])
+        return State(self.state).label
+
+    @property
+    def details(self):
+        """The kind-specific record (PublicationDetails, CampaignDetails...)."""
+        return getattr(self, f"{self.kind}_details", None)
+
+    # --- transitions ----------------------------------------------------------------
+
+    @transition(field=state, source=State.DRAFT, target=State.IN_REVIEW)
+    def submit(self, at):
+        self.submitted_at = at
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.PENDING_APPROVAL)
+    def forward(self, by):
+        self.forwarded_by = by
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.DRAFT)
+    def observe(self):
+        pass
+
+    @transition(field=state, source=State.PENDING_APPROVAL, target=State.DRAFT)
+    def return_to_unit(self):
+        self.forwarded_by = None
+
+    @transition(field=state, source=State.PENDING_APPROVAL, target=State.APPROVED)
+    def approve(self, by, at):
+        self.approved_by = by
+        self.approved_at = at
+
+    @transition(field=state, source=State.PENDING_APPROVAL, target=State.CANCELLED)
+    def reject(self, reason):
+        self.cancel_reason = reason
+
+    @transition(field=state, source=State.APPROVED, target=State.PENDING_APPROVAL)
+    def reopen(self):
+        """Content changed after approval: the approval no longer covers it."""
+        self.approved_by = None
+        self.approved_at = None
+
+    @transition(field=state, source=State.APPROVED, target=State.PUBLISHED)
+    def publish(self, by, at, channel, date, url):
+        self.published_by = by
+        self.published_at = at
+        self.publication_channel = channel
+        self.publication_date = date
+        self.publication_url = url
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
+    def cancel(self, reason):
+        self.cancel_reason = reason
+
+    @transition(field=state, source=State.PUBLISHED, target=State.WITHDRAWN)
+    def withdraw(self, reason):
+        self.withdrawal_reason = reason
+
+
+# --- kind-specific details ------------------------------------------------------------
+
+
+class PublicationFormat(models.TextChoices):
+    PRESS_RELEASE = "nota_prensa", _("Nota de prensa")
+    BULLETIN = "boletin", _("Boletín")
+    MAGAZINE = "revista", _("Revista")
+    WALL_NEWSPAPER = "periodico_mural", _("Periódico mural")
+    SOCIAL_POST = "post_redes", _("Post para redes sociales")
+    WEB_CONTENT = "contenido_web", _("Contenido web")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Portal web institucional")
+    FACEBOOK = "facebook", _("Facebook")
+    INSTAGRAM = "instagram", _("Instagram")
+    X = "x", _("X (Twitter)")
+    TIKTOK = "tiktok", _("TikTok")
+    YOUTUBE = "youtube", _("YouTube")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    RADIO = "radio", _("Radio")
+    TV = "tv", _("Televisión")
+    PRESS = "prensa", _("Prensa escrita")
+    PRINT = "impreso", _("Material impreso")
+    LOUDSPEAKER = "perifoneo", _("Perifoneo")
+    WALL = "mural", _("Periódico mural")
+
+
+def validate_channels(value):
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Elija al menos un canal."))
+    unknown = [item for item in value if item not in Channel.values]
+    if unknown:
+        raise ValidationError(_("Canal desconocido: %(channels)s."), params={"channels": ", ".join(map(str, unknown))})
+
+
+class CampaignType(models.TextChoices):
+    ADVERTISING = "publicitaria", _("Publicitaria")
+    AWARENESS = "sensibilizacion", _("De sensibilización")
+    TAX = "tributaria", _("Tributaria")
+    PREVENTION = "prevencion", _("De prevención")
+
+
+class SignType(models.TextChoices):
+    IDENTIFICATION = "identificacion", _("Identificación de local u oficina")
+    INFORMATIVE = "informativa", _("Informativa")
+    DIRECTIONAL = "direccional", _("Direccional")
+    SAFETY = "seguridad", _("Seguridad y evacuación")
+    PROHIBITION = "prohibicion", _("Prohibición")
+    ACCESSIBILITY = "accesibilidad", _("Accesibilidad")
+
+
+class KindDetails(models.Model):
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self._meta.verbose_name}: {self.request.reference}"
+
+
+class PublicationDetails(KindDetails):
+    request = models.OneToOneField(MaterialRequest, on_delete=models.CASCADE, related_name="publication_details")
+    format = models.CharField(_("formato"), max_length=30, choices=PublicationFormat.choices)
+    channels = models.JSONField(_("canales"), default=list, validators=[validate_channels])
+    lead = models.TextField(_("entradilla"), blank=True, validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+    contact = models.TextField(_("contacto de prensa"), blank=True, validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+
+    class Meta:
+        verbose_name = _("detalle de publicación")
+
+
+class CampaignDetails(KindDetails):
+    request = models.OneToOneField(MaterialRequest, on_delete=models.CASCADE, related_name="campaign_details")
+    campaign_type = models.CharField(_("tipo de campaña"), max_length=30, choices=CampaignType.choices)
+    objective = models.TextField(_("objetivo"), validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+    audience = models.CharField(_("público objetivo"), max_length=300)
+    channels = models.JSONField(_("canales"), default=list, validators=[validate_channels])
+    start_date = models.DateField(_("inicio"))
+    end_date = models.DateField(_("fin"))
+    budget = models.DecimalField(
+        _("presupuesto (S/)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("detalle de campaña")
+
+
+class SpeechDetails(KindDetails):
+    request = models.OneToOneField(MaterialRequest, on_delete=models.CASCADE, related_name="speech_details")
+    event_name = models.CharField(_("evento"), max_length=200)
+    place = models.CharField(_("lugar"), max_length=200)
+    event_at = models.DateTimeField(_("fecha y hora"))
+    speaker = models.CharField(_("orador"), max_length=150)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duración (minutos)"), validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    key_messages = models.TextField(_("mensajes clave"), validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+
+    class Meta:
+        verbose_name = _("detalle de discurso")
+
+
+class SignageDetails(KindDetails):
+    request = models.OneToOneField(MaterialRequest, on_delete=models.CASCADE, related_name="signage_details")
+    premises = models.CharField(_("local"), max_length=200)
+    address = models.CharField(_("dirección"), max_length=250)
+    location_detail = models.CharField(_("ubicación en el local"), max_length=250, blank=True)
+    sign_type = models.CharField(_("tipo de señal"), max_length=30, choices=SignType.choices)
+    dimensions = models.CharField(_("dimensiones"), max_length=60)
+    material = models.CharField(_("material"), max_length=120)
+    quantity = models.PositiveSmallIntegerField(
+        _("cantidad"), validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
+    sign_text = models.TextField(_("texto de la señal"), validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+
+    class Meta:
+        verbose_name = _("detalle de señalización")
+
+
+DETAILS_MODELS = {
+    Kind.PUBLICATION: PublicationDetails,
+    Kind.CAMPAIGN: CampaignDetails,
+    Kind.SPEECH: SpeechDetails,
+    Kind.SIGNAGE: SignageDetails,
+}
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.request.reference}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(MaterialRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("archivo"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("nombre original"), max_length=200)
+    content_type = models.CharField(_("tipo de contenido"), max_length=100)
+    size = models.PositiveIntegerField(_("tamaño (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.CharField(_("descripción"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("subido"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjunto")
+        verbose_name_plural = _("adjuntos")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name

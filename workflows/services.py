@@ -1,0 +1,304 @@
+"""Every change to a material request happens here, each in one transaction.
+
+A service checks the actor's permission, applies the change (the FSM transition for
+state changes), bumps the revision that forms use to catch stale pages, and writes the
+audit event, all inside one `transaction.atomic()`. Views, commands and the admin call
+these functions; none of them changes a request itself.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from audit.services import record_event
+
+from . import policies
+from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
+from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Kind, MaterialRequest, State
+from .references import next_reference
+
+# Fields of the request itself that a form may set; everything else moves only
+# through transitions.
+CONTENT_FIELDS = ("title", "requested_by", "summary", "body")
+
+
+def _clean_reason(action: policies.Action, comment: str) -> str:
+    comment = (comment or "").strip()
+    if action.reason_required and not comment:
+        raise InvalidInput(
+            _("Indique el motivo: «%(label)s» es obligatorio para esta acción.") % {"label": action.reason_label},
+            field_errors={"comment": [_("Este campo es obligatorio.")]},
+        )
+    if len(comment) > SHORT_TEXT_MAX:
+        raise InvalidInput(
+            _("El texto es demasiado largo (máximo %(max)d caracteres).") % {"max": SHORT_TEXT_MAX},
+            field_errors={"comment": [_("Texto demasiado largo.")]},
+        )
+    return comment
+
+
+def _lock(material_request: MaterialRequest) -> MaterialRequest:
+    """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
+    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
+    return MaterialRequest.objects.select_for_update().select_related("unit", "author").get(pk=material_request.pk)
+
+
+def _check_revision(current: MaterialRequest, expected_revision: int | None) -> None:
+    if expected_revision is not None and current.revision != expected_revision:
+        raise StaleRequest()
+
+
+def _validate(instance, exclude=()):
+    # The state is never validated by assignment: it is protected and moves only by transition.
+    try:
+        instance.full_clean(exclude=[*exclude, "state"], validate_unique=False)
+    except ValidationError as error:
+        raise InvalidInput(_("Revise los datos: hay campos con errores."), field_errors=error.message_dict) from error
+
+
+def _transition(
+    actor,
+    material_request: MaterialRequest,
+    code: str,
+    *,
+    comment: str = "",
+    expected_revision: int | None = None,
+    transition_kwargs: dict | None = None,
+    audit_data: dict | None = None,
+) -> MaterialRequest:
+    action = policies.ACTIONS[code]
+    comment = _clean_reason(action, comment)
+    with transaction.atomic():
+        current = _lock(material_request)
+        policies.check_action(actor, current, action)
+        _check_revision(current, expected_revision)
+        transition_method = getattr(current, action.method)
+        if not can_proceed(transition_method):
+            raise ActionNotAvailable(
+                _("La acción «%(action)s» no está disponible en el estado «%(state)s».")
+                % {"action": action.label_for(current), "state": current.state_label}
+            )
+        from_state = current.state
+        transition_method(**(transition_kwargs or {}))
+        current.revision += 1
+        try:
+            current.save()
+        except ConcurrentTransition as error:
+            raise StaleRequest() from error
+        record_event(
+            actor=actor,
+            action=code,
+            target=current,
+            from_state=from_state,
+            to_state=current.state,
+            comment=comment,
+            data=audit_data,
+        )
+    return current
+
+
+# --- content ------------------------------------------------------------------------
+
+
+def create_request(actor, *, unit, kind: str, fields: dict, details: dict, client_token=None) -> MaterialRequest:
+    """A unit member starts a draft of any kind.
+
+    `client_token` identifies the form page that sent it: a second submit of the same
+    page returns the request the first one made.
+    """
+    if kind not in Kind.values:
+        raise InvalidInput(_("Tipo de solicitud desconocido."))
+    if not policies.can_create_for(actor, unit):
+        raise PermissionDenied(_("Solo puede crear solicitudes para una unidad a la que pertenece."))
+    with transaction.atomic():
+        if client_token is not None:
+            existing = MaterialRequest.objects.filter(client_token=client_token, author=actor).first()
+            if existing is not None:
+                return existing
+        material_request = MaterialRequest(
+            kind=kind,
+            unit=unit,
+            author=actor,
+            client_token=client_token,
+            **{name: fields[name] for name in CONTENT_FIELDS if name in fields},
+        )
+        _validate(material_request, exclude=("reference",))
+        detail = DETAILS_MODELS[Kind(kind)](**details)
+        _validate(detail, exclude=("request",))
+        material_request.reference = next_reference(timezone.localdate().year)
+        material_request.save()
+        detail.request = material_request
+        detail.save()
+        record_event(actor=actor, action="create", target=material_request, to_state=material_request.state)
+    return material_request
+
+
+def update_request(
+    actor, material_request: MaterialRequest, *, fields: dict, details: dict, expected_revision: int | None
+) -> MaterialRequest:
+    """Edit the content. After approval, an edit sends the request back for approval:
+    the gerente approved a text, not whatever it becomes later."""
+    with transaction.atomic():
+        current = _lock(material_request)
+        policies.check_edit(actor, current)
+        detail = current.details
+        changed = []
+        for name in CONTENT_FIELDS:
+            if name in fields and getattr(current, name) != fields[name]:
+                setattr(current, name, fields[name])
+                changed.append(name)
+        for name, value in details.items():
+            if getattr(detail, name) != value:
+                setattr(detail, name, value)
+                changed.append(name)
+        if not changed:
+            # Nothing to save: also how a repeated submit of an already saved form ends.
+            return current
+        _check_revision(current, expected_revision)
+        _validate(current)
+        _validate(detail, exclude=("request",))
+        from_state = current.state
+        if current.state == State.APPROVED:
+            current.reopen()
+        current.revision += 1
+        try:
+            current.save()
+        except ConcurrentTransition as error:
+            raise StaleRequest() from error
+        detail.save()
+        record_event(
+            actor=actor,
+            action="edit",
+            target=current,
+            from_state=from_state,
+            to_state=current.state,
+            data={"changed": sorted(changed)},
+        )
+        if from_state != current.state:
+            record_event(
+                actor=actor,
+                action="reopen",
+                target=current,
+                from_state=from_state,
+                to_state=current.state,
+                comment=_("Contenido editado después de la aprobación: vuelve a aprobación."),
+            )
+    return current
+
+
+# --- transitions --------------------------------------------------------------------
+
+
+def submit_request(actor, material_request, *, comment="", expected_revision=None):
+    now = timezone.now()
+    return _transition(
+        actor,
+        material_request,
+        "submit",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"at": now},
+    )
+
+
+def forward_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "forward",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"by": actor},
+    )
+
+
+def observe_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(actor, material_request, "observe", comment=comment, expected_revision=expected_revision)
+
+
+def return_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(actor, material_request, "return", comment=comment, expected_revision=expected_revision)
+
+
+def approve_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "approve",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"by": actor, "at": timezone.now()},
+    )
+
+
+def reject_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "reject",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"reason": (comment or "").strip()},
+    )
+
+
+def cancel_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "cancel",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"reason": (comment or "").strip()},
+    )
+
+
+def withdraw_request(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "withdraw",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"reason": (comment or "").strip()},
+    )
+
+
+def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+    channel = (channel or "").strip()
+    if not channel or date is None:
+        raise InvalidInput(
+            _("Indique el medio y la fecha de publicación."),
+            field_errors={"channel": [_("Este campo es obligatorio.")]}
+            if not channel
+            else {"date": [_("Este campo es obligatorio.")]},
+        )
+    if date > timezone.localdate():
+        raise InvalidInput(
+            _("La fecha de publicación no puede ser futura: registre la publicación cuando ocurra."),
+            field_errors={"date": [_("Fecha futura.")]},
+        )
+    return _transition(
+        actor,
+        material_request,
+        "publish",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs={"by": actor, "at": timezone.now(), "channel": channel[:120], "date": date, "url": url},
+        audit_data={"channel": channel[:120], "date": date.isoformat(), "url": url},
+    )
+
+
+ACTION_SERVICES = {
+    "submit": submit_request,
+    "forward": forward_request,
+    "observe": observe_request,
+    "return": return_request,
+    "approve": approve_request,
+    "reject": reject_request,
+    "publish": publish_request,
+    "cancel": cancel_request,
+    "withdraw": withdraw_request,
+}

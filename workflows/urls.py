@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("", views.request_list, name="request_list"),
+    path("nueva/", views.request_kind_choice, name="request_kind_choice"),
+    path("nueva/<slug:kind>/", views.request_create, name="request_create"),
+    path("<int:pk>/", views.request_detail, name="request_detail"),
+    path("<int:pk>/editar/", views.request_edit, name="request_edit"),
+    path("<int:pk>/accion/<slug:code>/", views.request_action, name="request_action"),
+]
