@@ -59,7 +59,12 @@ def default_fields(**overrides):
 def default_details(kind: Kind, **overrides):
     today = timezone.localdate()
     details = {
-        Kind.PUBLICATION: {"format": "nota_prensa", "channels": ["web", "facebook"], "lead": "Entradilla", "contact": ""},
+        Kind.PUBLICATION: {
+            "format": "nota_prensa",
+            "channels": ["web", "facebook"],
+            "lead": "Entradilla",
+            "contact": "",
+        },
         Kind.CAMPAIGN: {
             "campaign_type": "prevencion",
             "objective": "Vacunar 5 000 perros.",

@@ -232,3 +232,8 @@ class RequestFilterForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", _("«Hasta» no puede ser anterior a «Desde»."))
         return cleaned
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Archivo"), allow_empty_file=True)
+    description = forms.CharField(label=_("Descripción"), required=False, max_length=200)

@@ -7,6 +7,7 @@ these functions; none of them changes a request itself.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django_fsm import ConcurrentTransition, can_proceed
 from audit.services import record_event
 
 from . import policies
+from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Kind, MaterialRequest, State
+from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, State
 from .references import next_reference
 
 # Fields of the request itself that a form may set; everything else moves only
@@ -99,6 +101,30 @@ def _transition(
     return current
 
 
+def _record_content_change(actor, current: MaterialRequest, *, action: str, data: dict) -> None:
+    """Save a content change of a locked request: bump its revision, audit it, and, if it
+    was approved, send it back to approval (the gerente approved a text, not whatever
+    it becomes later)."""
+    from_state = current.state
+    if current.state == State.APPROVED:
+        current.reopen()
+    current.revision += 1
+    try:
+        current.save()
+    except ConcurrentTransition as error:
+        raise StaleRequest() from error
+    record_event(actor=actor, action=action, target=current, from_state=from_state, to_state=current.state, data=data)
+    if from_state != current.state:
+        record_event(
+            actor=actor,
+            action="reopen",
+            target=current,
+            from_state=from_state,
+            to_state=current.state,
+            comment=_("Contenido modificado después de la aprobación: vuelve a aprobación."),
+        )
+
+
 # --- content ------------------------------------------------------------------------
 
 
@@ -138,8 +164,7 @@ def create_request(actor, *, unit, kind: str, fields: dict, details: dict, clien
 def update_request(
     actor, material_request: MaterialRequest, *, fields: dict, details: dict, expected_revision: int | None
 ) -> MaterialRequest:
-    """Edit the content. After approval, an edit sends the request back for approval:
-    the gerente approved a text, not whatever it becomes later."""
+    """Edit the content; after approval this sends the request back for approval."""
     with transaction.atomic():
         current = _lock(material_request)
         policies.check_edit(actor, current)
@@ -159,33 +184,57 @@ def update_request(
         _check_revision(current, expected_revision)
         _validate(current)
         _validate(detail, exclude=("request",))
-        from_state = current.state
-        if current.state == State.APPROVED:
-            current.reopen()
-        current.revision += 1
-        try:
-            current.save()
-        except ConcurrentTransition as error:
-            raise StaleRequest() from error
         detail.save()
-        record_event(
-            actor=actor,
-            action="edit",
-            target=current,
-            from_state=from_state,
-            to_state=current.state,
-            data={"changed": sorted(changed)},
-        )
-        if from_state != current.state:
-            record_event(
-                actor=actor,
-                action="reopen",
-                target=current,
-                from_state=from_state,
-                to_state=current.state,
-                comment=_("Contenido editado después de la aprobación: vuelve a aprobación."),
-            )
+        _record_content_change(actor, current, action="edit", data={"changed": sorted(changed)})
     return current
+
+
+# --- attachments ----------------------------------------------------------------------
+
+
+def add_attachment(actor, material_request: MaterialRequest, uploaded_file, *, description: str = "") -> Attachment:
+    """Attach a file while the content may still be edited. The file is checked by its
+    content; if the database write fails, the stored file is removed again."""
+    name, content_type, sha256 = inspect_upload(uploaded_file)
+    description = (description or "").strip()[:200]
+    stored_name = None
+    try:
+        with transaction.atomic():
+            current = _lock(material_request)
+            policies.check_edit(actor, current)
+            attachment = Attachment(
+                request=current,
+                original_name=name,
+                content_type=content_type,
+                size=uploaded_file.size,
+                sha256=sha256,
+                description=description,
+                uploaded_by=actor,
+            )
+            attachment.file.save(name, uploaded_file, save=False)
+            stored_name = attachment.file.name
+            attachment.save()
+            _record_content_change(
+                actor, current, action="attach", data={"attachment": name, "sha256": sha256, "size": uploaded_file.size}
+            )
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    return attachment
+
+
+def remove_attachment(actor, attachment: Attachment) -> None:
+    with transaction.atomic():
+        current = _lock(attachment.request)
+        policies.check_edit(actor, current)
+        stored_name = attachment.file.name
+        attachment.delete()
+        _record_content_change(
+            actor, current, action="detach", data={"attachment": attachment.original_name, "sha256": attachment.sha256}
+        )
+        # The file goes only once the row is gone for good.
+        transaction.on_commit(lambda: default_storage.delete(stored_name))
 
 
 # --- transitions --------------------------------------------------------------------

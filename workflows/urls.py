@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.request_detail, name="request_detail"),
     path("<int:pk>/editar/", views.request_edit, name="request_edit"),
     path("<int:pk>/accion/<slug:code>/", views.request_action, name="request_action"),
+    path("<int:pk>/adjuntos/", views.attachment_upload, name="attachment_upload"),
+    path("<int:pk>/adjuntos/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path("<int:pk>/adjuntos/<int:attachment_id>/eliminar/", views.attachment_remove, name="attachment_remove"),
 ]

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,7 @@ from organization.selectors import unit_ids_of
 from . import policies, selectors, services
 from .display import detail_rows, history_rows
 from .exceptions import WorkflowError
-from .forms import DETAILS_FORMS, RequestFilterForm, RequestForm, action_form_class
+from .forms import DETAILS_FORMS, AttachmentForm, RequestFilterForm, RequestForm, action_form_class
 from .models import Kind
 
 PAGE_SIZE = 25
@@ -165,7 +165,7 @@ def request_edit(request, pk):
     )
 
 
-def _detail_context(user, material_request, *, failed_action=None, failed_form=None, error=None):
+def _detail_context(user, material_request, *, failed_action=None, failed_form=None, error=None, attachment_form=None):
     actions = []
     for action in policies.available_actions(user, material_request):
         if failed_action is not None and action.code == failed_action.code:
@@ -180,6 +180,7 @@ def _detail_context(user, material_request, *, failed_action=None, failed_form=N
         "attachments": material_request.attachments.all(),
         "actions": actions,
         "can_edit": policies.can_edit(user, material_request),
+        "attachment_form": attachment_form or AttachmentForm(),
         "failed_action": failed_action.code if failed_action else "",
         "action_error": error,
     }
@@ -222,3 +223,48 @@ def request_action(request, pk, code):
     material_request.refresh_from_db()
     context = _detail_context(request.user, material_request, failed_action=action, failed_form=form, error=error)
     return render(request, "workflows/request_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    material_request = selectors.get_visible_request(request.user, pk)
+    policies.check_edit(request.user, material_request)
+    form = AttachmentForm(request.POST, request.FILES)
+    error, status = _("Elija un archivo para adjuntar."), 400
+    if form.is_valid():
+        try:
+            attachment = services.add_attachment(
+                request.user, material_request, form.cleaned_data["file"], description=form.cleaned_data["description"]
+            )
+        except WorkflowError as refused:
+            error, status = refused.message, refused.status_code
+            form.add_error("file", refused.message)
+        else:
+            messages.success(request, _("Archivo «%(name)s» adjuntado.") % {"name": attachment.original_name})
+            return redirect("workflows:request_detail", pk=pk)
+    material_request.refresh_from_db()
+    context = _detail_context(request.user, material_request, error=error, attachment_form=form)
+    return render(request, "workflows/request_detail.html", context, status=status)
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    material_request = selectors.get_visible_request(request.user, pk)
+    attachment = get_object_or_404(material_request.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk, attachment_id):
+    material_request = selectors.get_visible_request(request.user, pk)
+    attachment = get_object_or_404(material_request.attachments, pk=attachment_id)
+    services.remove_attachment(request.user, attachment)
+    messages.success(request, _("Adjunto «%(name)s» eliminado.") % {"name": attachment.original_name})
+    return redirect("workflows:request_detail", pk=pk)
