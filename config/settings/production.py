@@ -23,6 +23,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# EMAIL_URL (smtp+tls://user:password@host:587) gives host, port and credentials;
+# EMAIL_BACKEND, when set, still chooses the backend.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
-vars().update(EMAIL_CONFIG)
+vars().update({name: value for name, value in EMAIL_CONFIG.items() if name != "EMAIL_BACKEND"})
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG.get("EMAIL_BACKEND", EMAIL_BACKEND))
