@@ -39,7 +39,8 @@ def detail_rows(material_request) -> list[tuple[str, str]]:
             value = ", ".join(str(labels.get(item, item)) for item in value)
         elif value is not None and not isinstance(value, str):
             value = formats.localize(value, use_l10n=True)
-        rows.append((str(field.verbose_name).capitalize(), value))
+        label = str(field.verbose_name)
+        rows.append((label[:1].upper() + label[1:], value))
     return rows
 
 
@@ -55,7 +56,7 @@ def history_rows(events) -> list[dict]:
             "action_label": EVENT_LABELS.get(event.action) or getattr(ACTIONS.get(event.action), "label", event.action),
             "from_label": _state_label(event.from_state) if event.from_state else "",
             "to_label": _state_label(event.to_state) if event.to_state else "",
-            "changed_state": event.from_state != event.to_state,
+            "changed_state": bool(event.from_state) and event.from_state != event.to_state,
         }
         for event in events
     ]

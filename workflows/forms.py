@@ -114,9 +114,8 @@ class CampaignDetailsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("La fecha de fin no puede ser anterior a la de inicio."))
+        # The end-after-start rule lives in CampaignDetails.clean(), run by the model form.
+        start = cleaned.get("start_date")
         if start and (not self.instance.pk or start != self.instance.start_date) and start < timezone.localdate():
             self.add_error("start_date", _("La campaña no puede empezar en el pasado."))
         return cleaned

@@ -8,7 +8,8 @@ these functions; none of them changes a request itself.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -140,9 +141,11 @@ def create_request(actor, *, unit, kind: str, fields: dict, details: dict, clien
         raise PermissionDenied(_("Solo puede crear solicitudes para una unidad a la que pertenece."))
     with transaction.atomic():
         if client_token is not None:
-            existing = MaterialRequest.objects.filter(client_token=client_token, author=actor).first()
-            if existing is not None:
+            existing = MaterialRequest.objects.filter(client_token=client_token).first()
+            if existing is not None and existing.author_id == actor.pk:
                 return existing
+            if existing is not None:
+                client_token = None  # someone else's page token: never reuse it
         material_request = MaterialRequest(
             kind=kind,
             unit=unit,
@@ -154,7 +157,15 @@ def create_request(actor, *, unit, kind: str, fields: dict, details: dict, clien
         detail = DETAILS_MODELS[Kind(kind)](**details)
         _validate(detail, exclude=("request",))
         material_request.reference = next_reference(timezone.localdate().year)
-        material_request.save()
+        try:
+            with transaction.atomic():
+                material_request.save()
+        except IntegrityError:
+            # Two submits of one page racing on PostgreSQL: the other one won.
+            existing = MaterialRequest.objects.filter(client_token=client_token, author=actor).first()
+            if client_token is None or existing is None:
+                raise
+            return existing
         detail.request = material_request
         detail.save()
         record_event(actor=actor, action="create", target=material_request, to_state=material_request.state)
@@ -324,6 +335,15 @@ def publish_request(actor, material_request, *, channel, date, url="", comment="
             if not channel
             else {"date": [_("Este campo es obligatorio.")]},
         )
+    url = (url or "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as error:
+            raise InvalidInput(
+                _("El enlace de la publicación no es válido: use una dirección http:// o https://."),
+                field_errors={"url": [_("Introduzca una URL válida.")]},
+            ) from error
     if date > timezone.localdate():
         raise InvalidInput(
             _("La fecha de publicación no puede ser futura: registre la publicación cuando ocurra."),
