@@ -1,8 +1,9 @@
 """Who a user is in the organization. Cached on the user object for one request."""
 
 from django.conf import settings
+from django.utils import timezone
 
-from .models import Municipality
+from .models import Delegation, Municipality
 from .roles import Role
 
 
@@ -37,3 +38,23 @@ def current_municipality() -> Municipality | None:
 def municipality_name() -> str:
     municipality = current_municipality()
     return municipality.name if municipality else settings.MUNICIPALITY_NAME
+
+
+def delegators_for(user) -> list:
+    """The gerentes whose approval power this user holds today (encargatura)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_org_delegators", None)
+    if cached is None:
+        cached = [
+            delegation.delegator
+            for delegation in Delegation.objects.active_on(timezone.localdate())
+            .filter(delegate=user, delegator__is_active=True)
+            .select_related("delegator")
+        ]
+        user._org_delegators = cached
+    return cached
+
+
+def is_head_of(user, unit_id: int) -> bool:
+    return user.is_authenticated and user.memberships.filter(unit_id=unit_id, is_head=True).exists()

@@ -1,11 +1,21 @@
-"""Writes to the organization: units, members and their roles."""
+"""Writes to the organization: units, members and their roles, delegations."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Membership, Municipality, Unit
+from audit.services import record_event
+
+from .models import Delegation, Membership, Municipality, Unit
 from .roles import Role
+from .selectors import has_role
+
+
+def unit_group_name(code: str) -> str:
+    return f"unidad:{code}"
 
 
 @transaction.atomic
@@ -17,7 +27,39 @@ def ensure_municipality(name: str, **fields) -> Municipality:
 @transaction.atomic
 def ensure_unit(municipality: Municipality, *, code: str, name: str) -> Unit:
     unit, _ = Unit.objects.get_or_create(code=code, defaults={"municipality": municipality, "name": name})
+    ensure_unit_group(unit)
     return unit
+
+
+def ensure_unit_group(unit: Unit) -> Group:
+    """Every unit has a group holding exactly its members (see Unit.group)."""
+    if unit.group_id is None:
+        unit.group, _ = Group.objects.get_or_create(name=unit_group_name(unit.code))
+        unit.save(update_fields=["group"])
+    return unit.group
+
+
+@transaction.atomic
+def add_member(unit: Unit, user, *, is_head: bool = False) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, defaults={"is_head": is_head})
+    if not created and membership.is_head != is_head:
+        membership.is_head = is_head
+        membership.save(update_fields=["is_head"])
+    user.groups.add(ensure_unit_group(unit))
+    return membership
+
+
+@transaction.atomic
+def remove_member(unit: Unit, user) -> None:
+    Membership.objects.filter(user=user, unit=unit).delete()
+    if unit.group_id:
+        user.groups.remove(unit.group)
+
+
+def sync_unit_group(unit: Unit) -> None:
+    """Make the unit's group match its memberships (after edits in the admin)."""
+    group = ensure_unit_group(unit)
+    group.user_set.set(get_user_model().objects.filter(memberships__unit=unit))
 
 
 @transaction.atomic
@@ -52,5 +94,88 @@ def ensure_user(
     for role in roles:
         user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     for unit in units:
-        Membership.objects.get_or_create(user=user, unit=unit, defaults={"is_head": unit in head_of})
+        if not Membership.objects.filter(user=user, unit=unit).exists():
+            add_member(unit, user, is_head=unit in head_of)
     return user
+
+
+# --- delegation (encargatura) ------------------------------------------------------------
+
+
+def _delegation_errors(delegator, delegate, starts_on, ends_on, resolution) -> dict:
+    errors = {}
+    if not resolution.strip():
+        errors["resolution"] = [_("Indique el número de la resolución de encargatura.")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("La fecha de fin no puede ser anterior a la de inicio.")]
+    if ends_on < timezone.localdate():
+        errors.setdefault("ends_on", []).append(_("La encargatura ya habría terminado: revise las fechas."))
+    if delegate.pk == delegator.pk:
+        errors["delegate"] = [_("No puede encargarse la aprobación a sí mismo.")]
+    elif not delegate.is_active:
+        errors["delegate"] = [_("El usuario encargado está desactivado.")]
+    overlapping = Delegation.objects.filter(
+        delegator=delegator, revoked_at__isnull=True, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).first()
+    if overlapping is not None and "ends_on" not in errors:
+        errors["__all__"] = [
+            _("Se superpone con la encargatura a %(who)s del %(start)s al %(end)s (resolución %(res)s).")
+            % {
+                "who": overlapping.delegate.get_full_name() or overlapping.delegate.username,
+                "start": overlapping.starts_on.strftime("%d/%m/%Y"),
+                "end": overlapping.ends_on.strftime("%d/%m/%Y"),
+                "res": overlapping.resolution,
+            }
+        ]
+    return errors
+
+
+def create_delegation(actor, *, delegate, starts_on, ends_on, resolution: str, notes: str = "") -> Delegation:
+    """The gerente delegates their own approval power for a period."""
+    if not has_role(actor, Role.GERENTE):
+        raise PermissionDenied(_("Solo el gerente de comunicaciones puede encargar su aprobación."))
+    with transaction.atomic():
+        # Lock the delegator's row so two overlapping delegations cannot both pass the check.
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()
+        errors = _delegation_errors(actor, delegate, starts_on, ends_on, resolution)
+        if errors:
+            raise ValidationError(errors)
+        delegation = Delegation.objects.create(
+            delegator=actor,
+            delegate=delegate,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            resolution=resolution.strip(),
+            notes=notes.strip(),
+            created_by=actor,
+        )
+        record_event(
+            actor=actor,
+            action="delegate",
+            target=delegation,
+            comment=resolution.strip(),
+            data={
+                "delegate": delegate.username,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
+    return delegation
+
+
+def revoke_delegation(actor, delegation: Delegation, *, reason: str) -> Delegation:
+    reason = (reason or "").strip()
+    if actor.pk != delegation.delegator_id and not actor.is_superuser:
+        raise PermissionDenied(_("Solo el titular puede revocar su encargatura."))
+    if not reason:
+        raise ValidationError({"reason": [_("Indique el motivo de la revocación.")]})
+    with transaction.atomic():
+        delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        if delegation.revoked_at is not None or delegation.ends_on < timezone.localdate():
+            raise ValidationError(_("La encargatura ya no está vigente."))
+        delegation.revoked_at = timezone.now()
+        delegation.revoked_by = actor
+        delegation.revoke_reason = reason
+        delegation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        record_event(actor=actor, action="revoke_delegation", target=delegation, comment=reason)
+    return delegation

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organization.models import Unit
 
@@ -76,6 +78,11 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     requested_by = models.DateField(_("fecha requerida"))
     summary = models.TextField(_("resumen"), validators=[MaxLengthValidator(SUMMARY_MAX)])
     body = models.TextField(_("contenido"), blank=True, validators=[MaxLengthValidator(BODY_MAX)])
+    emergency = models.BooleanField(
+        _("mensaje de emergencia o prevención"),
+        default=False,
+        help_text=_("Habilita la publicación urgente por el gerente, con revisión posterior."),
+    )
     state = FSMField(
         _("estado"), max_length=30, choices=State.choices, default=State.DRAFT, protected=True, db_index=True
     )
@@ -95,6 +102,17 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    approved_on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    # The urgent path: published at once by the gerente, flagged until a second person
+    # reviews it afterwards.
+    urgent = models.BooleanField(_("publicación urgente"), default=False, editable=False, db_index=True)
+    urgent_reason = models.TextField(_("motivo de la urgencia"), blank=True, editable=False)
+    urgent_reviewed_at = models.DateTimeField(_("revisión posterior"), null=True, blank=True, editable=False)
+    urgent_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     published_at = models.DateTimeField(_("publicada"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -110,6 +128,16 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("solicitudes")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "state"], name="request_unit_state_idx")]
+        # Granted per object by workflows.permissions as the request moves.
+        permissions = [
+            ("submit_materialrequest", _("Enviar a revisión")),
+            ("review_materialrequest", _("Revisar: derivar u observar")),
+            ("approve_materialrequest", _("Decidir la aprobación")),
+            ("publish_materialrequest", _("Registrar la publicación")),
+            ("cancel_materialrequest", _("Anular")),
+            ("withdraw_materialrequest", _("Retirar la publicación")),
+            ("postreview_materialrequest", _("Revisar después una publicación urgente")),
+        ]
 
     def __str__(self):
         return f"{self.reference} · {self.title}"
@@ -175,6 +203,63 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.PUBLISHED, target=State.WITHDRAWN)
     def withdraw(self, reason):
         self.withdrawal_reason = reason
+
+
+class Share(models.Model):
+    """A unit head shares one request with another unit or a named person (co-authoring)."""
+
+    request = models.ForeignKey(MaterialRequest, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shared_requests",
+        verbose_name=_("persona"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="shared_requests", verbose_name=_("unidad")
+    )
+    reason = models.TextField(_("motivo"), validators=[MaxLengthValidator(SHORT_TEXT_MAX)])
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(_("compartida"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revocada"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(_("motivo de la revocación"), blank=True)
+
+    class Meta:
+        verbose_name = _("acceso compartido")
+        verbose_name_plural = _("accesos compartidos")
+        ordering = ["granted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(unit__isnull=True))
+                | (Q(user__isnull=True) & Q(unit__isnull=False)),
+                name="share_user_xor_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "user"], condition=Q(revoked_at__isnull=True), name="share_active_user_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["request", "unit"], condition=Q(revoked_at__isnull=True), name="share_active_unit_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request.reference} → {self.user or self.unit}"
+
+
+class MaterialRequestUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct foreign-key table: per-object permissions are joined, not
+    matched by a generic text id, so list queries stay indexed and constant."""
+
+    content_object = models.ForeignKey(MaterialRequest, on_delete=models.CASCADE)
+
+
+class MaterialRequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(MaterialRequest, on_delete=models.CASCADE)
 
 
 # --- kind-specific details ------------------------------------------------------------
@@ -262,6 +347,10 @@ class CampaignDetails(KindDetails):
 
     class Meta:
         verbose_name = _("detalle de campaña")
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("La fecha de fin no puede ser anterior a la de inicio.")})
 
 
 class SpeechDetails(KindDetails):
