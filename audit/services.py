@@ -1,11 +1,13 @@
 """The one way to write to the audit log."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import context
 from .hashing import compute_hash
 from .models import GLOBAL_CHAIN, AuditEvent
+
+APPEND_ATTEMPTS = 5
 
 
 def chain_for(obj) -> str:
@@ -35,7 +37,27 @@ def record_event(
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     ctx = context.current()
     chain = chain_for(target)
-    last = AuditEvent.objects.filter(chain=chain).order_by("-sequence").values("sequence", "hash").first()
+    for attempt in range(APPEND_ATTEMPTS):
+        last = AuditEvent.objects.filter(chain=chain).order_by("-sequence").values("sequence", "hash").first()
+        event = _build_event(
+            chain, last, actor, action, target, from_state, to_state, comment, version_hash, on_behalf_of, data, ctx
+        )
+        try:
+            # A savepoint: on a chain no row lock serializes (the global chain, a
+            # user's logins), a concurrent writer may take the same sequence first.
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:
+            if attempt == APPEND_ATTEMPTS - 1:
+                raise
+            continue
+        return event
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _build_event(
+    chain, last, actor, action, target, from_state, to_state, comment, version_hash, on_behalf_of, data, ctx
+):
     event = AuditEvent(
         chain=chain,
         sequence=(last["sequence"] + 1) if last else 1,
@@ -58,5 +80,4 @@ def record_event(
         request_id=ctx.request_id,
     )
     event.hash = compute_hash(event)
-    event.save()
     return event

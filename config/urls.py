@@ -9,6 +9,7 @@ urlpatterns = [
     path("ingresar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("solicitudes/", include("workflows.urls")),
+    path("organizacion/", include("organization.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,19 @@
 from .roles import Role
-from .selectors import municipality_name, roles_of
+from .selectors import delegators_for, municipality_name, roles_of, unit_ids_of
 
 
 def municipality(request):
     user = getattr(request, "user", None)
-    labels = []
+    labels, roles, delegators, units = [], frozenset(), [], frozenset()
     if user is not None and user.is_authenticated:
-        labels = [Role(code).label for code in sorted(roles_of(user)) if code in Role.values]
-    return {"municipality_name": municipality_name, "user_role_labels": labels}
+        roles = roles_of(user)
+        labels = [Role(code).label for code in sorted(roles) if code in Role.values]
+        delegators = delegators_for(user)
+        units = unit_ids_of(user)
+    return {
+        "municipality_name": municipality_name,
+        "user_role_labels": labels,
+        "user_roles": roles,
+        "acting_for": delegators,
+        "can_create_requests": bool(units),
+    }

@@ -20,6 +20,12 @@ EVENT_LABELS = {
     "publish": _("Registró la publicación"),
     "cancel": _("Anuló"),
     "withdraw": _("Retiró la publicación"),
+    "urgent_publish": _("Publicó con urgencia"),
+    "post_review": _("Hizo la revisión posterior"),
+    "attach": _("Adjuntó un archivo"),
+    "detach": _("Quitó un adjunto"),
+    "share": _("Compartió la solicitud"),
+    "unshare": _("Dejó de compartir la solicitud"),
 }
 
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,7 @@ class RequestForm(forms.ModelForm):
 
     class Meta:
         model = MaterialRequest
-        fields = ["unit", "title", "requested_by", "summary", "body"]
+        fields = ["unit", "title", "requested_by", "summary", "body", "emergency"]
         widgets = {
             "requested_by": DateInput(),
             "summary": _textarea(3, SUMMARY_MAX),
@@ -212,7 +213,7 @@ class PublishForm(ActionForm):
 
 
 def action_form_class(action):
-    return PublishForm if action.code == "publish" else ActionForm
+    return PublishForm if action.code in ("publish", "urgent_publish") else ActionForm
 
 
 class RequestFilterForm(forms.Form):
@@ -236,3 +237,29 @@ class RequestFilterForm(forms.Form):
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Archivo"), allow_empty_file=True)
     description = forms.CharField(label=_("Descripción"), required=False, max_length=200)
+
+
+class ShareForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, label=_("Unidad"))
+    user = forms.ModelChoiceField(queryset=None, required=False, label=_("Persona"))
+    reason = forms.CharField(
+        label=_("Motivo"), max_length=SHORT_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000})
+    )
+
+    def __init__(self, *args, material_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(is_active=True).exclude(pk=material_request.unit_id)
+        self.fields["user"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["user"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} ({user.username})"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("unit")) == bool(cleaned.get("user")):
+            raise forms.ValidationError(_("Elija una unidad o una persona, no ambas."))
+        return cleaned
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Motivo"), max_length=SHORT_TEXT_MAX)

@@ -174,9 +174,10 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
         self.forwarded_by = None
 
     @transition(field=state, source=State.PENDING_APPROVAL, target=State.APPROVED)
-    def approve(self, by, at):
+    def approve(self, by, at, on_behalf_of=None):
         self.approved_by = by
         self.approved_at = at
+        self.approved_on_behalf_of = on_behalf_of
 
     @transition(field=state, source=State.PENDING_APPROVAL, target=State.CANCELLED)
     def reject(self, reason):
@@ -187,14 +188,45 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
         """Content changed after approval: the approval no longer covers it."""
         self.approved_by = None
         self.approved_at = None
+        self.approved_on_behalf_of = None
 
     @transition(field=state, source=State.APPROVED, target=State.PUBLISHED)
     def publish(self, by, at, channel, date, url):
+        self._record_publication(by, at, channel, date, url)
+
+    def _record_publication(self, by, at, channel, date, url):
         self.published_by = by
         self.published_at = at
         self.publication_channel = channel
         self.publication_date = date
         self.publication_url = url
+
+    def is_urgent_eligible(self) -> bool:
+        """Emergency and prevention messages may take the urgent path."""
+        campaign = getattr(self, "campaign_details", None) if self.kind == Kind.CAMPAIGN else None
+        return self.emergency or (campaign is not None and campaign.campaign_type == CampaignType.PREVENTION)
+
+    def awaits_post_review(self) -> bool:
+        return self.urgent and self.urgent_reviewed_at is None
+
+    @transition(
+        field=state,
+        source=[State.IN_REVIEW, State.PENDING_APPROVAL],
+        target=State.PUBLISHED,
+        conditions=[is_urgent_eligible],
+    )
+    def publish_urgently(self, by, at, channel, date, url, reason):
+        """The gerente approves and publishes at once; flagged until reviewed afterwards."""
+        self.approved_by = by
+        self.approved_at = at
+        self.urgent = True
+        self.urgent_reason = reason
+        self._record_publication(by, at, channel, date, url)
+
+    @transition(field=state, source=State.PUBLISHED, target=State.PUBLISHED, conditions=[awaits_post_review])
+    def review_after_publication(self, by, at):
+        self.urgent_reviewed_by = by
+        self.urgent_reviewed_at = at
 
     @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
     def cancel(self, reason):

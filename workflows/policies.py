@@ -1,7 +1,10 @@
 """Who may see a request and who may do what with it.
 
-Answers questions; never changes anything. Services call `check_action` before every
-change, views call `available_actions` to draw exactly the buttons a user may press.
+Answers questions; never changes anything. Whether a person holds a power over a
+request is django-guardian's per-object permission (see workflows.permissions, which
+the services keep in step with the state); the rules that no permission table can say,
+separation of duties above all, are checked here. Services call `check_action` before
+every change; views call `available_actions` to draw exactly the buttons a user may press.
 """
 
 from dataclasses import dataclass
@@ -13,20 +16,10 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from organization.roles import Role
-from organization.selectors import roles_of, unit_ids_of
+from organization.selectors import is_head_of, roles_of, unit_ids_of
 
-from .models import EDITABLE_STATES, Kind, MaterialRequest, State
-
-VISIBLE_TO_OFFICE = (
-    State.IN_REVIEW,
-    State.PENDING_APPROVAL,
-    State.APPROVED,
-    State.PUBLISHED,
-    State.CANCELLED,
-    State.WITHDRAWN,
-)
-VISIBLE_TO_PUBLISHER = (State.APPROVED, State.PUBLISHED, State.WITHDRAWN)
-VISIBLE_TO_READERS = (State.PUBLISHED, State.WITHDRAWN)
+from . import permissions as perm
+from .models import Kind, MaterialRequest, State
 
 
 @dataclass(frozen=True)
@@ -34,8 +27,10 @@ class Action:
     code: str
     method: str
     label: Promise
+    permission: str  # the per-object permission the action needs
     reason_label: Promise | None = None  # set when a reason is mandatory
     style: str = "secondary"
+    own_work_message: Promise | None = None  # set when the author may not take it
 
     @property
     def reason_required(self) -> bool:
@@ -54,27 +49,109 @@ PUBLISH_LABELS = {
     Kind.SIGNAGE: gettext_lazy("Marcar como instalado"),
 }
 
+OWN_REVIEW = gettext_lazy("No puede revisar una solicitud de su autoría.")
+OWN_APPROVAL = gettext_lazy("Nadie puede aprobar una solicitud de su autoría.")
+OWN_PUBLICATION = gettext_lazy("Nadie puede publicar una solicitud de su autoría.")
+
 ACTIONS = {
     action.code: action
     for action in (
-        Action("submit", "submit", gettext_lazy("Enviar a revisión"), style="primary"),
-        Action("forward", "forward", gettext_lazy("Derivar a aprobación"), style="primary"),
-        Action("observe", "observe", gettext_lazy("Devolver con observaciones"), gettext_lazy("Observaciones")),
-        Action("approve", "approve", gettext_lazy("Aprobar"), style="primary"),
+        Action("submit", "submit", gettext_lazy("Enviar a revisión"), perm.SUBMIT, style="primary"),
         Action(
-            "return", "return_to_unit", gettext_lazy("Devolver a la unidad"), gettext_lazy("Motivo de la devolución")
+            "forward",
+            "forward",
+            gettext_lazy("Derivar a aprobación"),
+            perm.REVIEW,
+            style="primary",
+            own_work_message=OWN_REVIEW,
         ),
-        Action("reject", "reject", gettext_lazy("Rechazar"), gettext_lazy("Motivo del rechazo"), style="danger"),
-        Action("publish", "publish", gettext_lazy("Publicar"), style="primary"),
-        Action("cancel", "cancel", gettext_lazy("Anular"), gettext_lazy("Motivo de la anulación"), style="danger"),
+        Action(
+            "observe",
+            "observe",
+            gettext_lazy("Devolver con observaciones"),
+            perm.REVIEW,
+            gettext_lazy("Observaciones"),
+            own_work_message=OWN_REVIEW,
+        ),
+        Action(
+            "approve", "approve", gettext_lazy("Aprobar"), perm.APPROVE, style="primary", own_work_message=OWN_APPROVAL
+        ),
+        Action(
+            "return",
+            "return_to_unit",
+            gettext_lazy("Devolver a la unidad"),
+            perm.APPROVE,
+            gettext_lazy("Motivo de la devolución"),
+            own_work_message=OWN_APPROVAL,
+        ),
+        Action(
+            "reject",
+            "reject",
+            gettext_lazy("Rechazar"),
+            perm.APPROVE,
+            gettext_lazy("Motivo del rechazo"),
+            style="danger",
+            own_work_message=OWN_APPROVAL,
+        ),
+        Action(
+            "publish",
+            "publish",
+            gettext_lazy("Publicar"),
+            perm.PUBLISH,
+            style="primary",
+            own_work_message=OWN_PUBLICATION,
+        ),
+        Action(
+            "urgent_publish",
+            "publish_urgently",
+            gettext_lazy("Publicación urgente"),
+            perm.APPROVE,
+            gettext_lazy("Motivo de la urgencia"),
+            style="danger",
+            own_work_message=OWN_PUBLICATION,
+        ),
+        Action(
+            "post_review",
+            "review_after_publication",
+            gettext_lazy("Revisión posterior conforme"),
+            perm.POSTREVIEW,
+            gettext_lazy("Resultado de la revisión posterior"),
+            style="primary",
+            own_work_message=OWN_REVIEW,
+        ),
+        Action(
+            "cancel",
+            "cancel",
+            gettext_lazy("Anular"),
+            perm.CANCEL,
+            gettext_lazy("Motivo de la anulación"),
+            style="danger",
+        ),
         Action(
             "withdraw",
             "withdraw",
             gettext_lazy("Retirar publicación"),
+            perm.WITHDRAW,
             gettext_lazy("Motivo público del retiro"),
             style="danger",
+            own_work_message=gettext_lazy("No puede retirar una publicación de su autoría."),
         ),
     )
+}
+
+# What a person reads when they lack the per-object permission for an action.
+MISSING_PERMISSION = {
+    "submit": gettext_lazy("Solo la unidad solicitante puede enviar la solicitud."),
+    "forward": gettext_lazy("Solo un revisor de comunicaciones puede revisar esta solicitud."),
+    "observe": gettext_lazy("Solo un revisor de comunicaciones puede revisar esta solicitud."),
+    "approve": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
+    "return": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
+    "reject": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
+    "publish": gettext_lazy("Solo el publicador puede registrar la publicación."),
+    "urgent_publish": gettext_lazy("Solo el gerente de comunicaciones puede publicar con urgencia."),
+    "post_review": gettext_lazy("Solo un revisor o el gerente pueden hacer la revisión posterior."),
+    "cancel": gettext_lazy("Solo la unidad solicitante o el gerente pueden anular la solicitud."),
+    "withdraw": gettext_lazy("Solo el gerente o el publicador pueden retirar una publicación."),
 }
 
 
@@ -87,74 +164,39 @@ def is_author(user, material_request: MaterialRequest) -> bool:
 
 
 def can_view(user, material_request: MaterialRequest) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or is_member(user, material_request):
-        return True
-    roles = roles_of(user)
-    state = material_request.state
-    if roles & {Role.REVISOR, Role.GERENTE}:
-        # Once submitted, the office keeps seeing it, even after an observation.
-        return state in VISIBLE_TO_OFFICE or material_request.submitted_at is not None
-    if Role.PUBLICADOR in roles and state in VISIBLE_TO_PUBLISHER:
-        return True
-    return bool(roles & {Role.TRANSPARENCIA, Role.AUDITOR}) and state in VISIBLE_TO_READERS
-
-
-def _refuse_own_work(user, material_request, message):
-    if is_author(user, material_request):
-        raise PermissionDenied(message)
-
-
-def _require_role(user, roles, message):
-    if not (roles_of(user) & set(roles)):
-        raise PermissionDenied(message)
+    return perm.VIEW in perm.perms_of(user, material_request)
 
 
 def check_edit(user, material_request: MaterialRequest) -> None:
     """Raise PermissionDenied unless the user may edit the request's content now."""
-    state = material_request.state
-    if state == State.DRAFT:
-        if not is_member(user, material_request):
+    if perm.CHANGE not in perm.perms_of(user, material_request):
+        if material_request.state == State.DRAFT:
             raise PermissionDenied(_("Solo los miembros de la unidad solicitante pueden editar el borrador."))
-        return
-    if state not in EDITABLE_STATES:
+        if material_request.state in (State.PUBLISHED, State.CANCELLED, State.WITHDRAWN):
+            raise PermissionDenied(
+                _("Una solicitud en estado «%(state)s» ya no se puede editar.")
+                % {"state": material_request.state_label}
+            )
         raise PermissionDenied(
-            _("Una solicitud en estado «%(state)s» ya no se puede editar.") % {"state": material_request.state_label}
+            _("Solo comunicaciones puede editar una solicitud enviada; la unidad la edita cuando se la devuelven.")
         )
-    _require_role(
-        user,
-        (Role.REVISOR, Role.GERENTE),
-        _("Solo comunicaciones puede editar una solicitud enviada; la unidad la edita cuando se la devuelven."),
-    )
-    _refuse_own_work(user, material_request, _("No puede revisar ni editar como revisor una solicitud de su autoría."))
+    if material_request.state != State.DRAFT and is_author(user, material_request):
+        raise PermissionDenied(_("No puede revisar ni editar como revisor una solicitud de su autoría."))
 
 
 def check_action(user, material_request: MaterialRequest, action: Action) -> None:
-    """Raise PermissionDenied unless the user's role lets them take the action."""
-    code = action.code
-    if code == "submit":
-        if not is_member(user, material_request):
-            raise PermissionDenied(_("Solo la unidad solicitante puede enviar la solicitud."))
-    elif code == "cancel":
-        if not (is_member(user, material_request) or Role.GERENTE in roles_of(user)):
-            raise PermissionDenied(_("Solo la unidad solicitante o el gerente pueden anular la solicitud."))
-    elif code in ("forward", "observe"):
-        _require_role(user, (Role.REVISOR,), _("Solo un revisor de comunicaciones puede revisar solicitudes."))
-        _refuse_own_work(user, material_request, _("No puede revisar una solicitud de su autoría."))
-    elif code in ("approve", "return", "reject"):
-        _require_role(user, (Role.GERENTE,), _("Solo el gerente de comunicaciones puede decidir la aprobación."))
-        _refuse_own_work(user, material_request, _("Nadie puede aprobar una solicitud de su autoría."))
-    elif code == "publish":
-        _require_role(user, (Role.PUBLICADOR,), _("Solo el publicador puede registrar la publicación."))
-        _refuse_own_work(user, material_request, _("Nadie puede publicar una solicitud de su autoría."))
-    elif code == "withdraw":
-        _require_role(
-            user, (Role.GERENTE, Role.PUBLICADOR), _("Solo el gerente o el publicador pueden retirar una publicación.")
-        )
-        _refuse_own_work(user, material_request, _("No puede retirar una publicación de su autoría."))
-    else:  # pragma: no cover - the registry and this function move together
-        raise PermissionDenied(_("Acción desconocida."))
+    """Raise PermissionDenied unless the user may take the action on this request."""
+    if action.permission not in perm.perms_of(user, material_request):
+        raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
+    if action.own_work_message and is_author(user, material_request):
+        raise PermissionDenied(str(action.own_work_message))
+    if action.code == "approve" and material_request.forwarded_by_id == user.pk and Role.GERENTE not in roles_of(user):
+        raise PermissionDenied(_("Quien derivó la solicitud no puede aprobarla: debe decidir otra persona."))
+    if action.code == "urgent_publish" and Role.GERENTE not in roles_of(user):
+        # An encargado approves in the gerente's name, but the urgent path stays personal.
+        raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
+    if action.code == "post_review" and user.pk in (material_request.published_by_id, material_request.approved_by_id):
+        raise PermissionDenied(_("La revisión posterior la hace una persona distinta de quien publicó con urgencia."))
 
 
 def is_allowed(check, *args) -> bool:
@@ -181,3 +223,18 @@ def available_actions(user, material_request: MaterialRequest) -> list[Action]:
 
 def can_create_for(user, unit) -> bool:
     return user.is_active and unit.pk in unit_ids_of(user) and unit.is_active
+
+
+def check_share(user, material_request: MaterialRequest) -> None:
+    """Only the head of the requesting unit shares a request (co-authoring)."""
+    if not is_head_of(user, material_request.unit_id):
+        raise PermissionDenied(_("Solo el jefe de la unidad solicitante puede compartir esta solicitud."))
+
+
+def can_share(user, material_request: MaterialRequest) -> bool:
+    return is_allowed(check_share, user, material_request)
+
+
+def check_urgent_overview(user) -> None:
+    if not (user.is_superuser or roles_of(user) & {Role.GERENTE, Role.REVISOR, Role.TRANSPARENCIA, Role.AUDITOR}):
+        raise PermissionDenied(_("Solo la gerencia, los revisores, transparencia y el auditor ven esta lista."))

@@ -1,32 +1,17 @@
 """Reads that pages need. Each one runs a fixed number of queries, whatever the data size."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 
 from audit.selectors import events_for
-from organization.roles import Role
-from organization.selectors import roles_of, unit_ids_of
 
 from .models import MaterialRequest
-from .policies import VISIBLE_TO_OFFICE, VISIBLE_TO_PUBLISHER, VISIBLE_TO_READERS
+from .permissions import objects_visible_to
 
 
 def visible_requests(user):
-    """The requests a user may see; the same rule as policies.can_view, as a query."""
-    requests = MaterialRequest.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return requests.none()
-    if user.is_superuser:
-        return requests
-    rule = Q(unit_id__in=unit_ids_of(user))
-    roles = roles_of(user)
-    if roles & {Role.REVISOR, Role.GERENTE}:
-        rule |= Q(state__in=VISIBLE_TO_OFFICE) | Q(submitted_at__isnull=False)
-    if Role.PUBLICADOR in roles:
-        rule |= Q(state__in=VISIBLE_TO_PUBLISHER)
-    if roles & {Role.TRANSPARENCIA, Role.AUDITOR}:
-        rule |= Q(state__in=VISIBLE_TO_READERS)
-    return requests.filter(rule)
+    """The requests a user may see: guardian's per-object view permission, one query."""
+    return objects_visible_to(user)
 
 
 def request_list(user, *, state="", kind="", date_from=None, date_to=None, search=""):
@@ -56,7 +41,9 @@ def get_visible_request(user, pk) -> MaterialRequest:
                 "unit",
                 "author",
                 "approved_by",
+                "approved_on_behalf_of",
                 "published_by",
+                "urgent_reviewed_by",
                 "publication_details",
                 "campaign_details",
                 "speech_details",
@@ -70,3 +57,21 @@ def get_visible_request(user, pk) -> MaterialRequest:
 
 def request_history(material_request):
     return events_for(material_request)
+
+
+def urgent_overview(user) -> dict:
+    """Urgent publications the user may see, and their share of all publications."""
+    published = MaterialRequest.objects.filter(published_at__isnull=False)
+    totals = published.aggregate(
+        total=Count("pk"),
+        urgent=Count("pk", filter=Q(urgent=True)),
+        pending=Count("pk", filter=Q(urgent=True, urgent_reviewed_at__isnull=True)),
+    )
+    share = (totals["urgent"] / totals["total"] * 100) if totals["total"] else 0.0
+    items = (
+        visible_requests(user)
+        .filter(urgent=True)
+        .select_related("unit", "published_by", "urgent_reviewed_by")
+        .order_by("urgent_reviewed_at", "-published_at")
+    )
+    return {"items": items, "totals": totals, "urgent_share": share}

@@ -6,6 +6,10 @@ audit event, all inside one `transaction.atomic()`. Views, commands and the admi
 these functions; none of them changes a request itself.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
@@ -16,15 +20,15 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from audit.services import record_event
 
-from . import policies
+from . import permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, State
+from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
 from .references import next_reference
 
 # Fields of the request itself that a form may set; everything else moves only
 # through transitions.
-CONTENT_FIELDS = ("title", "requested_by", "summary", "body")
+CONTENT_FIELDS = ("title", "requested_by", "summary", "body", "emergency")
 
 
 def _clean_reason(action: policies.Action, comment: str) -> str:
@@ -61,6 +65,15 @@ def _validate(instance, exclude=()):
         raise InvalidInput(_("Revise los datos: hay campos con errores."), field_errors=error.message_dict) from error
 
 
+@dataclass(frozen=True)
+class Authority:
+    """Who acts, in whose name (an encargatura), and when: what a transition records."""
+
+    actor: object
+    on_behalf_of: object | None
+    at: datetime
+
+
 def _transition(
     actor,
     material_request: MaterialRequest,
@@ -68,14 +81,17 @@ def _transition(
     *,
     comment: str = "",
     expected_revision: int | None = None,
-    transition_kwargs: dict | None = None,
+    transition_kwargs: Callable[[Authority], dict] | None = None,
     audit_data: dict | None = None,
 ) -> MaterialRequest:
+    """Run one FSM transition: the request's one way to change state.
+
+    Checks run from the most to the least general answer: a stale page (409), an
+    action the state does not allow (409), then the actor's permission (403)."""
     action = policies.ACTIONS[code]
     comment = _clean_reason(action, comment)
     with transaction.atomic():
         current = _lock(material_request)
-        policies.check_action(actor, current, action)
         _check_revision(current, expected_revision)
         transition_method = getattr(current, action.method)
         if not can_proceed(transition_method):
@@ -83,15 +99,19 @@ def _transition(
                 _("La acción «%(action)s» no está disponible en el estado «%(state)s».")
                 % {"action": action.label_for(current), "state": current.state_label}
             )
+        policies.check_action(actor, current, action)
+        authority = Authority(actor, permissions.acting_for(actor, current, action.permission), timezone.now())
         from_state = current.state
-        transition_method(**(transition_kwargs or {}))
+        transition_method(**(transition_kwargs(authority) if transition_kwargs else {}))
         current.revision += 1
         try:
             current.save()
         except ConcurrentTransition as error:
             raise StaleRequest() from error
+        permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
+            on_behalf_of=authority.on_behalf_of,
             action=code,
             target=current,
             from_state=from_state,
@@ -116,6 +136,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         raise StaleRequest() from error
     record_event(actor=actor, action=action, target=current, from_state=from_state, to_state=current.state, data=data)
     if from_state != current.state:
+        permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
             action="reopen",
@@ -168,6 +189,7 @@ def create_request(actor, *, unit, kind: str, fields: dict, details: dict, clien
             return existing
         detail.request = material_request
         detail.save()
+        permissions.sync_object_permissions(material_request)
         record_event(actor=actor, action="create", target=material_request, to_state=material_request.state)
     return material_request
 
@@ -248,18 +270,96 @@ def remove_attachment(actor, attachment: Attachment) -> None:
         transaction.on_commit(lambda: default_storage.delete(stored_name))
 
 
+# --- sharing (co-authoring) ---------------------------------------------------------------
+
+
+def share_request(actor, material_request: MaterialRequest, *, reason: str, unit=None, user=None) -> Share:
+    """The unit head shares one request with another unit or a named person."""
+    reason = (reason or "").strip()
+    errors = {}
+    if (unit is None) == (user is None):
+        errors["__all__"] = [_("Elija una unidad o una persona, no ambas.")]
+    if not reason:
+        errors["reason"] = [_("Indique el motivo por el que comparte la solicitud.")]
+    elif len(reason) > SHORT_TEXT_MAX:
+        errors["reason"] = [_("Texto demasiado largo.")]
+    if unit is not None and unit.pk == material_request.unit_id:
+        errors["unit"] = [_("La solicitud ya pertenece a esa unidad.")]
+    if user is not None and not user.is_active:
+        errors["user"] = [_("Ese usuario está desactivado.")]
+    if errors:
+        raise InvalidInput(_("Revise los datos para compartir."), field_errors=errors)
+    with transaction.atomic():
+        current = _lock(material_request)
+        policies.check_share(actor, current)
+        already = current.shares.filter(revoked_at__isnull=True, unit=unit, user=user).exists()
+        if already:
+            raise InvalidInput(
+                _("La solicitud ya está compartida con %(who)s.") % {"who": unit or user.get_username()},
+                field_errors={"unit" if unit else "user": [_("Ya compartida.")]},
+            )
+        share = Share.objects.create(request=current, unit=unit, user=user, reason=reason, granted_by=actor)
+        permissions.sync_object_permissions(current)
+        record_event(
+            actor=actor,
+            action="share",
+            target=current,
+            from_state=current.state,
+            to_state=current.state,
+            comment=reason,
+            data={"unit": unit.code if unit else "", "user": user.get_username() if user else ""},
+        )
+    return share
+
+
+def revoke_share(actor, share: Share, *, reason: str) -> Share:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Indique el motivo para dejar de compartir."), field_errors={"reason": [_("Este campo es obligatorio.")]}
+        )
+    with transaction.atomic():
+        current = _lock(share.request)
+        policies.check_share(actor, current)
+        share = Share.objects.select_for_update().get(pk=share.pk)
+        if share.revoked_at is not None:
+            raise ActionNotAvailable(_("Ese acceso ya fue revocado."))
+        share.revoked_at = timezone.now()
+        share.revoked_by = actor
+        share.revoke_reason = reason[:SHORT_TEXT_MAX]
+        share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        permissions.sync_object_permissions(current)
+        record_event(
+            actor=actor,
+            action="unshare",
+            target=current,
+            from_state=current.state,
+            to_state=current.state,
+            comment=reason,
+            data={
+                "unit": share.unit.code if share.unit else "",
+                "user": share.user.get_username() if share.user else "",
+            },
+        )
+    return share
+
+
 # --- transitions --------------------------------------------------------------------
 
 
+def _reason_kwargs(comment):
+    reason = (comment or "").strip()
+    return lambda authority: {"reason": reason}
+
+
 def submit_request(actor, material_request, *, comment="", expected_revision=None):
-    now = timezone.now()
     return _transition(
         actor,
         material_request,
         "submit",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"at": now},
+        transition_kwargs=lambda authority: {"at": authority.at},
     )
 
 
@@ -270,7 +370,7 @@ def forward_request(actor, material_request, *, comment="", expected_revision=No
         "forward",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"by": actor},
+        transition_kwargs=lambda authority: {"by": authority.actor},
     )
 
 
@@ -283,13 +383,18 @@ def return_request(actor, material_request, *, comment="", expected_revision=Non
 
 
 def approve_request(actor, material_request, *, comment="", expected_revision=None):
+    """Approve; an encargado approves in the gerente's name, and the record says so."""
     return _transition(
         actor,
         material_request,
         "approve",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"by": actor, "at": timezone.now()},
+        transition_kwargs=lambda authority: {
+            "by": authority.actor,
+            "at": authority.at,
+            "on_behalf_of": authority.on_behalf_of,
+        },
     )
 
 
@@ -300,7 +405,7 @@ def reject_request(actor, material_request, *, comment="", expected_revision=Non
         "reject",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"reason": (comment or "").strip()},
+        transition_kwargs=_reason_kwargs(comment),
     )
 
 
@@ -311,7 +416,7 @@ def cancel_request(actor, material_request, *, comment="", expected_revision=Non
         "cancel",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"reason": (comment or "").strip()},
+        transition_kwargs=_reason_kwargs(comment),
     )
 
 
@@ -322,18 +427,16 @@ def withdraw_request(actor, material_request, *, comment="", expected_revision=N
         "withdraw",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"reason": (comment or "").strip()},
+        transition_kwargs=_reason_kwargs(comment),
     )
 
 
-def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
-    channel = (channel or "").strip()
+def _clean_publication(channel, date, url) -> tuple[str, object, str]:
+    channel = (channel or "").strip()[:120]
     if not channel or date is None:
         raise InvalidInput(
             _("Indique el medio y la fecha de publicación."),
-            field_errors={"channel": [_("Este campo es obligatorio.")]}
-            if not channel
-            else {"date": [_("Este campo es obligatorio.")]},
+            field_errors={"channel" if not channel else "date": [_("Este campo es obligatorio.")]},
         )
     url = (url or "").strip()
     if url:
@@ -349,14 +452,60 @@ def publish_request(actor, material_request, *, channel, date, url="", comment="
             _("La fecha de publicación no puede ser futura: registre la publicación cuando ocurra."),
             field_errors={"date": [_("Fecha futura.")]},
         )
+    return channel, date, url
+
+
+def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+    channel, date, url = _clean_publication(channel, date, url)
     return _transition(
         actor,
         material_request,
         "publish",
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs={"by": actor, "at": timezone.now(), "channel": channel[:120], "date": date, "url": url},
-        audit_data={"channel": channel[:120], "date": date.isoformat(), "url": url},
+        transition_kwargs=lambda authority: {
+            "by": authority.actor,
+            "at": authority.at,
+            "channel": channel,
+            "date": date,
+            "url": url,
+        },
+        audit_data={"channel": channel, "date": date.isoformat(), "url": url},
+    )
+
+
+def publish_urgently(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+    """The urgent path for emergency and prevention messages: the gerente approves and
+    publishes at once, with a stated reason; the request stays flagged until a second
+    person reviews it afterwards (`review_urgent_publication`)."""
+    channel, date, url = _clean_publication(channel, date, url)
+    reason = (comment or "").strip()
+    return _transition(
+        actor,
+        material_request,
+        "urgent_publish",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs=lambda authority: {
+            "by": authority.actor,
+            "at": authority.at,
+            "channel": channel,
+            "date": date,
+            "url": url,
+            "reason": reason,
+        },
+        audit_data={"channel": channel, "date": date.isoformat(), "url": url, "urgent": True},
+    )
+
+
+def review_urgent_publication(actor, material_request, *, comment="", expected_revision=None):
+    return _transition(
+        actor,
+        material_request,
+        "post_review",
+        comment=comment,
+        expected_revision=expected_revision,
+        transition_kwargs=lambda authority: {"by": authority.actor, "at": authority.at},
     )
 
 
@@ -368,6 +517,8 @@ ACTION_SERVICES = {
     "approve": approve_request,
     "reject": reject_request,
     "publish": publish_request,
+    "urgent_publish": publish_urgently,
+    "post_review": review_urgent_publication,
     "cancel": cancel_request,
     "withdraw": withdraw_request,
 }

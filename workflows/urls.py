@@ -6,6 +6,7 @@ app_name = "workflows"
 
 urlpatterns = [
     path("", views.request_list, name="request_list"),
+    path("urgentes/", views.urgent_publications, name="urgent_publications"),
     path("nueva/", views.request_kind_choice, name="request_kind_choice"),
     path("nueva/<slug:kind>/", views.request_create, name="request_create"),
     path("<int:pk>/", views.request_detail, name="request_detail"),
@@ -14,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/adjuntos/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/adjuntos/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
     path("<int:pk>/adjuntos/<int:attachment_id>/eliminar/", views.attachment_remove, name="attachment_remove"),
+    path("<int:pk>/compartir/", views.share_create, name="share_create"),
+    path("<int:pk>/compartir/<int:share_id>/revocar/", views.share_revoke, name="share_revoke"),
 ]

@@ -14,7 +14,15 @@ from organization.selectors import unit_ids_of
 from . import policies, selectors, services
 from .display import detail_rows, history_rows
 from .exceptions import WorkflowError
-from .forms import DETAILS_FORMS, AttachmentForm, RequestFilterForm, RequestForm, action_form_class
+from .forms import (
+    DETAILS_FORMS,
+    AttachmentForm,
+    RequestFilterForm,
+    RequestForm,
+    RevokeForm,
+    ShareForm,
+    action_form_class,
+)
 from .models import Kind
 
 PAGE_SIZE = 25
@@ -165,7 +173,9 @@ def request_edit(request, pk):
     )
 
 
-def _detail_context(user, material_request, *, failed_action=None, failed_form=None, error=None, attachment_form=None):
+def _detail_context(
+    user, material_request, *, failed_action=None, failed_form=None, error=None, attachment_form=None, share_form=None
+):
     actions = []
     for action in policies.available_actions(user, material_request):
         if failed_action is not None and action.code == failed_action.code:
@@ -181,6 +191,9 @@ def _detail_context(user, material_request, *, failed_action=None, failed_form=N
         "actions": actions,
         "can_edit": policies.can_edit(user, material_request),
         "attachment_form": attachment_form or AttachmentForm(),
+        "shares": material_request.shares.filter(revoked_at__isnull=True).select_related("unit", "user"),
+        "can_share": policies.can_share(user, material_request),
+        "share_form": share_form or ShareForm(material_request=material_request),
         "failed_action": failed_action.code if failed_action else "",
         "action_error": error,
     }
@@ -268,3 +281,56 @@ def attachment_remove(request, pk, attachment_id):
     services.remove_attachment(request.user, attachment)
     messages.success(request, _("Adjunto «%(name)s» eliminado.") % {"name": attachment.original_name})
     return redirect("workflows:request_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def share_create(request, pk):
+    material_request = selectors.get_visible_request(request.user, pk)
+    policies.check_share(request.user, material_request)
+    form = ShareForm(request.POST, material_request=material_request)
+    error, status = _("Revise los datos para compartir."), 400
+    if form.is_valid():
+        try:
+            share = services.share_request(
+                request.user,
+                material_request,
+                reason=form.cleaned_data["reason"],
+                unit=form.cleaned_data["unit"],
+                user=form.cleaned_data["user"],
+            )
+        except WorkflowError as refused:
+            _apply_service_error(form, refused)
+            error, status = refused.message, refused.status_code
+        else:
+            messages.success(request, _("Solicitud compartida con %(who)s.") % {"who": share.unit or share.user})
+            return redirect("workflows:request_detail", pk=pk)
+    context = _detail_context(request.user, material_request, error=error, share_form=form)
+    return render(request, "workflows/request_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def share_revoke(request, pk, share_id):
+    material_request = selectors.get_visible_request(request.user, pk)
+    share = get_object_or_404(material_request.shares, pk=share_id)
+    policies.check_share(request.user, material_request)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request.user, material_request, error=_("Indique el motivo para dejar de compartir."))
+        return render(request, "workflows/request_detail.html", context, status=400)
+    try:
+        services.revoke_share(request.user, share, reason=form.cleaned_data["reason"])
+    except WorkflowError as refused:
+        context = _detail_context(request.user, material_request, error=refused.message)
+        return render(request, "workflows/request_detail.html", context, status=refused.status_code)
+    messages.success(request, _("Se dejó de compartir con %(who)s.") % {"who": share.unit or share.user})
+    return redirect("workflows:request_detail", pk=pk)
+
+
+@login_required
+def urgent_publications(request):
+    """Urgent publications and their share of everything published: the office's own
+    check that the emergency path stays the exception."""
+    policies.check_urgent_overview(request.user)
+    return render(request, "workflows/urgent_list.html", selectors.urgent_overview(request.user))

@@ -45,9 +45,26 @@ LEGAL = {
     (State.IN_REVIEW, "cancel"): State.CANCELLED,
     (State.PENDING_APPROVAL, "cancel"): State.CANCELLED,
     (State.PUBLISHED, "withdraw"): State.WITHDRAWN,
+    # The urgent path, for emergency and prevention messages only (see is_legal).
+    (State.IN_REVIEW, "urgent_publish"): State.PUBLISHED,
+    (State.PENDING_APPROVAL, "urgent_publish"): State.PUBLISHED,
 }
-ACTION_CODES = ("submit", "forward", "observe", "return", "approve", "reject", "publish", "cancel", "withdraw")
-REASON_REQUIRED = ("observe", "return", "reject", "cancel", "withdraw")
+ACTION_CODES = (
+    "submit",
+    "forward",
+    "observe",
+    "return",
+    "approve",
+    "reject",
+    "publish",
+    "urgent_publish",
+    "cancel",
+    "withdraw",
+)
+# The post-publication review of an urgent publication is legal only on a request that
+# took the urgent path; tests/workflows/test_urgent_path.py covers it.
+ACTIONS_OUTSIDE_THE_TABLE = {"post_review"}
+REASON_REQUIRED = ("observe", "return", "reject", "urgent_publish", "cancel", "withdraw")
 
 # Who may take each action on a request authored by rentas1 ("author" = the request's author).
 ALLOWED_ACTOR = {
@@ -59,6 +76,7 @@ ALLOWED_ACTOR = {
     "return": "gerente",
     "reject": "gerente",
     "publish": "publicador",
+    "urgent_publish": "gerente",
     "withdraw": "gerente",
 }
 
@@ -70,6 +88,7 @@ SERVICE = {
     "approve": services.approve_request,
     "reject": services.reject_request,
     "publish": services.publish_request,
+    "urgent_publish": services.publish_urgently,
     "cancel": services.cancel_request,
     "withdraw": services.withdraw_request,
 }
@@ -83,7 +102,7 @@ for (_state, _action), _target in LEGAL.items():
 def act(action, actor, material_request, *, comment=None, **overrides):
     """Call the action's service with valid arguments (a reason, publication data)."""
     kwargs = {"comment": f"Comentario de prueba: {action}" if comment is None else comment}
-    if action == "publish":
+    if action in ("publish", "urgent_publish"):
         kwargs.update(channel="Portal web", date=timezone.localdate(), url="https://example.gob.pe/n/1")
     kwargs.update(overrides)
     return SERVICE[action](actor, material_request, **kwargs)
@@ -117,10 +136,18 @@ def reload(material_request):
     return MaterialRequest.objects.get(pk=material_request.pk)
 
 
+def is_legal(kind, state, action) -> bool:
+    """The default test campaign is a prevention campaign: the only kind here that may
+    take the urgent path (other kinds need the emergency flag)."""
+    return (state, action) in LEGAL and (action != "urgent_publish" or kind == Kind.CAMPAIGN)
+
+
 def test_the_table_covers_the_action_registry():
-    assert set(policies.ACTIONS) == set(ACTION_CODES)
+    assert set(policies.ACTIONS) == set(ACTION_CODES) | ACTIONS_OUTSIDE_THE_TABLE
     assert {action for (_, action) in LEGAL} == set(ACTION_CODES)
-    assert {code for code, action in policies.ACTIONS.items() if action.reason_required} == set(REASON_REQUIRED)
+    assert {code for code, action in policies.ACTIONS.items() if action.reason_required} == (
+        set(REASON_REQUIRED) | ACTIONS_OUTSIDE_THE_TABLE
+    )
 
 
 # --- every action from every state, for every kind ---------------------------------------
@@ -135,7 +162,7 @@ def test_action_from_state(users, units, kind, state, action):
     before = snapshot(material_request)
     comment = f"Comentario de prueba: {action}"
 
-    if (state, action) not in LEGAL:
+    if not is_legal(kind, state, action):
         with pytest.raises(ActionNotAvailable) as excinfo:
             act(action, actor, material_request, comment=comment)
         assert excinfo.value.status_code == 409
@@ -273,6 +300,7 @@ OWN_WORK = [
     ("gerente_rentas", "reject"),
     ("publicador_rentas", "publish"),
     ("gerente_rentas", "withdraw"),
+    ("gerente_rentas", "urgent_publish"),
 ]
 
 

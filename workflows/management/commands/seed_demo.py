@@ -19,8 +19,9 @@ DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo credentials, document
 MUNICIPALITY = "Municipalidad Distrital de Pueblo Libre"
 TOKEN_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4f7b-9d8a-0c5e2b7a9f10")
 
-# (username, first name, last name, roles, unit codes)
+# (username, first name, last name, roles, unit codes); jefes are heads of their unit.
 USERS = [
+    ("jefe_rentas", "Teresa", "Salas Vega", (Role.JEFE_UNIDAD, Role.SOLICITANTE), ("rentas",)),
     ("rentas1", "Rosa", "Quispe Mamani", (Role.SOLICITANTE,), ("rentas",)),
     ("rentas2", "Jorge", "Huamán Torres", (Role.SOLICITANTE,), ("rentas",)),
     ("social1", "Lucía", "Flores Condori", (Role.SOLICITANTE,), ("desarrollo-social",)),
@@ -68,6 +69,7 @@ class Command(BaseCommand):
                 email=f"{username}@pueblolibre.example",
                 roles=roles,
                 units=tuple(units[code] for code in unit_codes),
+                head_of=tuple(units[code] for code in unit_codes) if Role.JEFE_UNIDAD in roles else (),
             )
         users["admin"] = ensure_user("admin", password=DEMO_PASSWORD, first_name="Administrador", is_superuser=True)
         users["_units"] = units
