@@ -109,8 +109,16 @@ class Delegation(models.Model):
         verbose_name_plural = _("encargaturas")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"),
-            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="delegation_dates_ordered",
+                violation_error_message=_("La fecha de fin no puede ser anterior a la de inicio."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=models.F("delegate")),
+                name="delegation_not_to_self",
+                violation_error_message=_("No puede encargarse la aprobación a sí mismo."),
+            ),
         ]
 
     def __str__(self):

@@ -10,6 +10,7 @@ every change; views call `available_actions` to draw exactly the buttons a user 
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -160,7 +161,16 @@ def is_member(user, material_request: MaterialRequest) -> bool:
 
 
 def is_author(user, material_request: MaterialRequest) -> bool:
-    return material_request.author_id == user.pk
+    """The author, or a co-author the request was shared with: nobody reviews, approves
+    or publishes a text they helped write."""
+    if material_request.author_id == user.pk:
+        return True
+    cache = material_request.__dict__.setdefault("_coauthor_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = material_request.shares.filter(
+            Q(user_id=user.pk) | Q(unit_id__in=unit_ids_of(user)), revoked_at__isnull=True
+        ).exists()
+    return cache[user.pk]
 
 
 def can_view(user, material_request: MaterialRequest) -> bool:

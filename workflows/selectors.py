@@ -62,11 +62,13 @@ def request_history(material_request):
 def urgent_overview(user) -> dict:
     """Urgent publications the user may see, and their share of all publications."""
     published = MaterialRequest.objects.filter(published_at__isnull=False)
-    totals = published.aggregate(
-        total=Count("pk"),
-        urgent=Count("pk", filter=Q(urgent=True)),
-        pending=Count("pk", filter=Q(urgent=True, urgent_reviewed_at__isnull=True)),
+    # Aliases must not shadow field names: Q(urgent=True) would then mean the aggregate.
+    counted = published.aggregate(
+        n_total=Count("pk"),
+        n_urgent=Count("pk", filter=Q(urgent=True)),
+        n_pending=Count("pk", filter=Q(urgent=True, urgent_reviewed_at__isnull=True)),
     )
+    totals = {"total": counted["n_total"], "urgent": counted["n_urgent"], "pending": counted["n_pending"]}
     share = (totals["urgent"] / totals["total"] * 100) if totals["total"] else 0.0
     items = (
         visible_requests(user)
