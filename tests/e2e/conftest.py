@@ -1,0 +1,184 @@
+"""Browser tests: a live daphne server in a subprocess and Debian's Chromium through Playwright.
+
+The server is a separate process, so it only sees committed data: every test here must use
+``@pytest.mark.django_db(transaction=True)``. It serves the very SQLite file pytest-django
+created as the test database (``SQLITE_PATH`` and ``TEST_SQLITE_PATH`` point at it), so what
+the test process builds through the services is what the browser sees, and the other way round.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import skip_or_fail
+from tests.factories import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
+SERVER_START_TIMEOUT = 30  # seconds
+ACTION_TIMEOUT_MS = 10_000
+
+
+@contextmanager
+def _orm_allowed_beside_playwright():
+    """Let the test process use the ORM while Playwright is started.
+
+    Playwright's sync API runs its own asyncio loop in the test's thread (through greenlets),
+    and while it is started that loop counts as "running" there, so Django refuses every ORM
+    query with SynchronousOnlyOperation. The check is a false alarm here: no coroutine ever
+    touches the test's database connection; the loop only talks to the browser. The daphne
+    subprocess does not inherit the variable (see _server_env)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _server_env(settings_dict) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    env["PYTHONUNBUFFERED"] = "1"
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = env["TEST_SQLITE_PATH"] = str(settings_dict["NAME"])
+    else:
+        skip_or_fail(
+            f"the live browser server only knows how to share a SQLite test database, not {settings_dict['ENGINE']}"
+        )
+    return env
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup):
+    """Base URL of a daphne server (a subprocess) serving the test database.
+
+    Its output (tracebacks of any 500 included) goes to var/test-artifacts/daphne.log."""
+    from django.db import connection
+
+    # After django_db_setup, NAME is the test database file, not the development one.
+    env = _server_env(connection.settings_dict)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / "daphne.log"
+    port = _free_port()
+    daphne = Path(sys.executable).with_name("daphne")
+
+    def server_output() -> str:
+        return log_path.read_text(errors="replace")[-5000:]
+
+    # A file, not a pipe: a chatty server must never block on a full pipe nobody reads.
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command line, our own venv's daphne
+            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while not _port_answers(port):
+                if process.poll() is not None:
+                    pytest.fail(f"daphne exited with code {process.returncode} before answering:\n{server_output()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"daphne did not answer on port {port} in {SERVER_START_TIMEOUT} s:\n{server_output()}")
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+# Package scope, not session: while Playwright is started its loop counts as running in this
+# thread, which would break pytest-asyncio tests (and Django's async-safety checks) collected
+# after this package. It stops as soon as the last e2e test is done.
+@pytest.fixture(scope="package")
+def browser():
+    """One headless Chromium for the e2e tests; each person gets their own context."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("browser tests need the playwright Python package (pip install -r requirements-dev.txt)")
+    with _orm_allowed_beside_playwright(), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def login_as(browser, daphne_server):
+    """Open a fresh browser context (its own cookies) and log a person in through the login page.
+
+    Returns the page, sitting on the request list."""
+    contexts = []
+
+    def login(username: str, password: str = PASSWORD):
+        context = browser.new_context(base_url=daphne_server, locale="es-PE", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/ingresar/")
+        page.get_by_label("Usuario").fill(username)
+        page.get_by_label("Contraseña").fill(password)
+        page.get_by_role("button", name="Ingresar").click()
+        page.wait_for_url(re.compile(r"/solicitudes/$"))
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a full-page screenshot to var/test-artifacts/<test name>-<step>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    prefix = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    def take(page, step: str) -> Path:
+        path = ARTIFACTS / f"{prefix}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
