@@ -3,16 +3,10 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is append-only at every layer."""
+class ReadOnlyAdminMixin:
+    """For records that change only through services (or never): the admin lists them."""
 
-    list_display = ["occurred_at", "actor_username", "action", "reference", "from_state", "to_state"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["reference", "actor_username", "comment", "hash"]
-    date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,3 +14,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the log is append-only at every layer."""
+
+    list_display = ["occurred_at", "actor_username", "action", "reference", "from_state", "to_state"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["reference", "actor_username", "comment", "hash"]
+    date_hierarchy = "occurred_at"

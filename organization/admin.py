@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdminMixin
+
 from .models import Delegation, Membership, Municipality, Unit
 from .services import sync_unit_group
 
@@ -56,19 +58,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Listed here; registered and revoked on the gerente's page, which validates and audits."""
 
     list_display = ["delegate", "delegator", "starts_on", "ends_on", "resolution", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["resolution", "delegate__username", "delegator__username"]
     date_hierarchy = "starts_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

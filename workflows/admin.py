@@ -3,6 +3,8 @@ services (and so through permissions and the audit log), which the web pages cal
 
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdminMixin
+
 from .models import (
     Attachment,
     CampaignDetails,
@@ -12,17 +14,6 @@ from .models import (
     SignageDetails,
     SpeechDetails,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.StackedInline):

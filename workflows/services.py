@@ -455,12 +455,12 @@ def _clean_publication(channel, date, url) -> tuple[str, object, str]:
     return channel, date, url
 
 
-def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+def _publication_transition(actor, material_request, code, *, channel, date, url, comment, expected_revision, **extra):
     channel, date, url = _clean_publication(channel, date, url)
     return _transition(
         actor,
         material_request,
-        "publish",
+        code,
         comment=comment,
         expected_revision=expected_revision,
         transition_kwargs=lambda authority: {
@@ -469,8 +469,23 @@ def publish_request(actor, material_request, *, channel, date, url="", comment="
             "channel": channel,
             "date": date,
             "url": url,
+            **extra,
         },
-        audit_data={"channel": channel, "date": date.isoformat(), "url": url},
+        audit_data={"channel": channel, "date": date.isoformat(), "url": url}
+        | ({"urgent": True} if code == "urgent_publish" else {}),
+    )
+
+
+def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+    return _publication_transition(
+        actor,
+        material_request,
+        "publish",
+        channel=channel,
+        date=date,
+        url=url,
+        comment=comment,
+        expected_revision=expected_revision,
     )
 
 
@@ -478,23 +493,16 @@ def publish_urgently(actor, material_request, *, channel, date, url="", comment=
     """The urgent path for emergency and prevention messages: the gerente approves and
     publishes at once, with a stated reason; the request stays flagged until a second
     person reviews it afterwards (`review_urgent_publication`)."""
-    channel, date, url = _clean_publication(channel, date, url)
-    reason = (comment or "").strip()
-    return _transition(
+    return _publication_transition(
         actor,
         material_request,
         "urgent_publish",
+        channel=channel,
+        date=date,
+        url=url,
         comment=comment,
         expected_revision=expected_revision,
-        transition_kwargs=lambda authority: {
-            "by": authority.actor,
-            "at": authority.at,
-            "channel": channel,
-            "date": date,
-            "url": url,
-            "reason": reason,
-        },
-        audit_data={"channel": channel, "date": date.isoformat(), "url": url, "urgent": True},
+        reason=(comment or "").strip(),
     )
 
 
