@@ -180,13 +180,24 @@ def acting_for(user, material_request: MaterialRequest, codename: str):
     return None
 
 
-def objects_visible_to(user):
-    """Requests the user may see, as one query whatever their number."""
+def objects_with_perm(user, codename: str):
+    """Requests on which the user holds `codename` (their own, or an active encargado's
+    delegable one), as one query whatever their number."""
     if not user.is_authenticated or not user.is_active:
         return MaterialRequest.objects.none()
-    requests = get_objects_for_user(user, f"workflows.{VIEW}", MaterialRequest, accept_global_perms=False)
-    for delegator in delegators_for(user):
-        requests = requests | get_objects_for_user(
-            delegator, f"workflows.{VIEW}", MaterialRequest, accept_global_perms=False, with_superuser=False
-        )
+    requests = get_objects_for_user(
+        user, f"workflows.{codename}", MaterialRequest, accept_global_perms=False, with_superuser=False
+    )
+    if codename in DELEGABLE:
+        for delegator in delegators_for(user):
+            requests = requests | get_objects_for_user(
+                delegator, f"workflows.{codename}", MaterialRequest, accept_global_perms=False, with_superuser=False
+            )
     return requests
+
+
+def objects_visible_to(user):
+    """Requests the user may see; an administrator sees all."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return MaterialRequest.objects.all()
+    return objects_with_perm(user, VIEW)

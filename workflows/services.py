@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from approvals import services as flow_sync
 from audit.services import record_event
 
 from . import permissions, policies
@@ -100,6 +101,7 @@ def _transition(
                 % {"action": action.label_for(current), "state": current.state_label}
             )
         policies.check_action(actor, current, action)
+        flow_sync.check_task_owner(actor, current)
         authority = Authority(actor, permissions.acting_for(actor, current, action.permission), timezone.now())
         from_state = current.state
         transition_method(**(transition_kwargs(authority) if transition_kwargs else {}))
@@ -109,6 +111,7 @@ def _transition(
         except ConcurrentTransition as error:
             raise StaleRequest() from error
         permissions.sync_object_permissions(current)
+        flow_sync.advance(actor, current)
         record_event(
             actor=actor,
             on_behalf_of=authority.on_behalf_of,
@@ -137,6 +140,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
     record_event(actor=actor, action=action, target=current, from_state=from_state, to_state=current.state, data=data)
     if from_state != current.state:
         permissions.sync_object_permissions(current)
+        flow_sync.advance(actor, current)
         record_event(
             actor=actor,
             action="reopen",

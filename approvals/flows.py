@@ -1,0 +1,93 @@
+"""The approval process, read top to bottom as the office works.
+
+viewflow owns who does what next (tasks, queues, assignment); the request's state
+machine owns which changes are legal. Every human task ends when a workflow service
+changes the request's state; the router then reads the new state and opens the next
+task. Nodes never change the request themselves.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from workflows.models import State
+
+from .models import PublicationProcess
+from .views import open_task
+
+
+def _state(activation):
+    return activation.process.artifact.state
+
+
+class PublicationFlow(flow.Flow):
+    process_class = PublicationProcess
+    # A row lock on the process on PostgreSQL; SQLite ignores FOR UPDATE and relies on
+    # the BEGIN IMMEDIATE of the service's transaction.
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Aprobación de material")
+    process_description = _("Revisión, aprobación y publicación de una solicitud de material.")
+
+    start = flow.StartHandle(this.start_process).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.review, cond=lambda activation: _state(activation) == State.IN_REVIEW)
+        .Case(this.approval, cond=lambda activation: _state(activation) == State.PENDING_APPROVAL)
+        .Case(this.publication, cond=lambda activation: _state(activation) == State.APPROVED)
+        .Case(this.correction, cond=lambda activation: _state(activation) == State.DRAFT)
+        .Case(this.post_review, cond=lambda activation: activation.process.artifact.awaits_post_review())
+        .Default(this.end)
+    )
+
+    # The communications office reviews: forward to approval or observe back to the unit.
+    review = (
+        flow.View(open_task)
+        .Annotation(title=_("Revisar la solicitud"))
+        .Permission("workflows.review_materialrequest", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+    # The gerente (or the encargado) approves, returns or rejects.
+    approval = (
+        flow.View(open_task)
+        .Annotation(title=_("Decidir la aprobación"))
+        .Permission("workflows.approve_materialrequest", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+    # The publicador publishes (or records the speech delivered, the sign installed).
+    publication = (
+        flow.View(open_task)
+        .Annotation(title=_("Publicar"))
+        .Permission("workflows.publish_materialrequest", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+    # Observed or returned: the unit corrects and submits again.
+    correction = (
+        flow.View(open_task)
+        .Annotation(title=_("Corregir y volver a enviar"))
+        .Permission("workflows.submit_materialrequest", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+    # Published on the urgent path: a second person reviews it afterwards.
+    post_review = (
+        flow.View(open_task)
+        .Annotation(title=_("Revisión posterior de publicación urgente"))
+        .Permission("workflows.postreview_materialrequest", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+
+    end = flow.End()
+
+    def start_process(self, activation, material_request):
+        activation.process.artifact = material_request
+        return activation.process
+
+
+# Each human task, and the per-object permission that lets a person act on it.
+TASK_PERMISSIONS = {
+    PublicationFlow.review: "review_materialrequest",
+    PublicationFlow.approval: "approve_materialrequest",
+    PublicationFlow.publication: "publish_materialrequest",
+    PublicationFlow.correction: "submit_materialrequest",
+    PublicationFlow.post_review: "postreview_materialrequest",
+}

@@ -1,0 +1,169 @@
+"""Keeps the viewflow process of a request in step with its state.
+
+Called by workflows.services inside the transaction of each change, after the FSM
+transition: the open human task is completed by whoever made the change, and the flow's
+router opens the next one. Also the queue operations: take, release, reassign.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from audit.services import record_event
+from organization.roles import Role
+from organization.selectors import roles_of
+from workflows import permissions
+from workflows.models import MaterialRequest, State
+
+from .flows import TASK_PERMISSIONS, PublicationFlow
+from .models import PublicationProcess
+
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+# Tasks of the office, which nobody takes on a request they (co-)authored.
+OFFICE_TASKS = (
+    PublicationFlow.review,
+    PublicationFlow.approval,
+    PublicationFlow.publication,
+    PublicationFlow.post_review,
+)
+
+
+def active_process(material_request: MaterialRequest) -> PublicationProcess | None:
+    return (
+        PublicationProcess.objects.filter(
+            flow_class=PublicationFlow,
+            artifact_content_type=ContentType.objects.get_for_model(MaterialRequest),
+            artifact_object_id=material_request.pk,
+            status=PROCESS.NEW,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def open_task_of(process) -> Task | None:
+    return (
+        Task.objects.filter(process=process, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+        .select_related("owner")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def current_task(material_request: MaterialRequest) -> Task | None:
+    process = active_process(material_request)
+    return open_task_of(process) if process is not None else None
+
+
+def _complete(task: Task, actor) -> None:
+    activation = task.flow_task.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    elif task.status == STATUS.ASSIGNED and task.owner_id != actor.pk:
+        activation.reassign(actor)
+    if task.status == STATUS.ASSIGNED:
+        activation.start(None)
+    activation.execute()
+
+
+def advance(actor, material_request: MaterialRequest) -> None:
+    """After a state change: start the process on the first submission, complete the open
+    task otherwise, or cancel the process when the request is cancelled by its unit."""
+    process = active_process(material_request)
+    if process is None:
+        if material_request.state == State.IN_REVIEW:
+            PublicationFlow.start.run(material_request=material_request)
+        return
+    with PublicationFlow.lock(process.pk):
+        task = open_task_of(process)
+        if material_request.state == State.CANCELLED and (task is None or task.flow_task != PublicationFlow.approval):
+            # Cancelled by the unit (or by the gerente outside a decision): nobody did the
+            # open task, so it is cancelled with the process.
+            PublicationFlow.instance.cancel(process)
+            return
+        if task is not None:
+            _complete(task, actor)
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+def check_task_owner(actor, material_request: MaterialRequest) -> None:
+    """A task someone took is theirs to finish; the gerente may still decide."""
+    task = current_task(material_request)
+    if task is None or task.owner_id in (None, actor.pk) or Role.GERENTE in roles_of(actor):
+        return
+    raise PermissionDenied(
+        _("La tarea la tomó %(who)s: debe liberarla o reasignarla antes.")
+        % {"who": task.owner.get_full_name() or task.owner.get_username()}
+    )
+
+
+def _may_work_on(user, task: Task, material_request: MaterialRequest) -> bool:
+    codename = TASK_PERMISSIONS[task.flow_task]
+    if codename not in permissions.perms_of(user, material_request):
+        return False
+    if task.flow_task in OFFICE_TASKS:
+        from workflows.policies import is_author
+
+        return not is_author(user, material_request)
+    return True
+
+
+def _locked_task(task_pk) -> tuple[Task, MaterialRequest]:
+    task = Task.objects.select_related("process", "owner").get(pk=task_pk)
+    material_request = MaterialRequest.objects.select_for_update().get(pk=task.process.artifact_object_id)
+    task.refresh_from_db()
+    return task, material_request
+
+
+def take_task(actor, task_pk) -> Task:
+    with transaction.atomic():
+        task, material_request = _locked_task(task_pk)
+        if task.status != STATUS.NEW:
+            raise PermissionDenied(_("La tarea ya fue tomada o terminada."))
+        if not _may_work_on(actor, task, material_request):
+            raise PermissionDenied(_("No puede tomar esta tarea."))
+        task.flow_task.activation_class(task).assign(actor)
+        record_event(actor=actor, action="take_task", target=material_request, data={"task": task.flow_task.name})
+    return task
+
+
+def release_task(actor, task_pk) -> Task:
+    with transaction.atomic():
+        task, material_request = _locked_task(task_pk)
+        if task.status != STATUS.ASSIGNED:
+            raise PermissionDenied(_("La tarea no está tomada."))
+        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+            raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden liberarla."))
+        task.flow_task.activation_class(task).unassign()
+        record_event(actor=actor, action="release_task", target=material_request, data={"task": task.flow_task.name})
+    return task
+
+
+def reassign_task(actor, task_pk, to_user) -> Task:
+    with transaction.atomic():
+        task, material_request = _locked_task(task_pk)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise PermissionDenied(_("La tarea ya está terminada."))
+        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+            raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden reasignarla."))
+        if not _may_work_on(to_user, task, material_request):
+            raise PermissionDenied(
+                _("%(who)s no puede encargarse de esta tarea.") % {"who": to_user.get_full_name() or to_user}
+            )
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(to_user)
+        else:
+            activation.reassign(to_user)
+        record_event(
+            actor=actor,
+            action="reassign_task",
+            target=material_request,
+            data={"task": task.flow_task.name, "to": to_user.get_username()},
+        )
+    return task
