@@ -1,14 +1,184 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+"""The inbox: what waits for a person, decided in place. Thin views over the approval
+selectors and the workflow services."""
 
-from workflows import selectors
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
+
+from organization.roles import Role
+from workflows import selectors as request_selectors
+from workflows import services as workflow_services
+from workflows.exceptions import WorkflowError
+
+from .forms import BulkApproveForm, DecisionForm, ReassignForm
+
+
+def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=None, bulk_results=None):
+    from . import flows, selectors
+
+    entries = [
+        {
+            "task": task,
+            "request": material_request,
+            "title": task.flow_task.task_title,
+            "is_approval": task.flow_task == flows.PublicationFlow.approval,
+            "mine": task.owner_id == request.user.pk,
+        }
+        for task, material_request in selectors.tasks_for(request.user)
+    ]
+    return render(
+        request,
+        "approvals/inbox.html",
+        {
+            "entries": entries,
+            "approvals": [entry for entry in entries if entry["is_approval"]],
+            "error": error,
+            "decision_form": decision_form,
+            "failed_pk": failed_pk,
+            "bulk_results": bulk_results,
+            "reassign_candidates": _reassign_candidates(),
+        },
+        status=status,
+    )
+
+
+def _reassign_candidates():
+    office = (Role.REVISOR, Role.GERENTE, Role.PUBLICADOR)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=office)
+        .distinct()
+        .order_by("first_name", "username")
+    )
 
 
 @login_required
-def open_task(request, process_pk=None, task_pk=None, **kwargs):
-    """A task's page is its request's page: decisions are taken there or in the inbox."""
-    from .selectors import task_for_user
+def inbox(request):
+    return _inbox(request)
 
-    task = task_for_user(request.user, task_pk)
-    selectors.get_visible_request(request.user, task.process.artifact_object_id)
+
+def _run(user, code, material_request, *, comment, revision):
+    """One decision; returns (ok, message) in Spanish."""
+    try:
+        updated = workflow_services.ACTION_SERVICES[code](
+            user, material_request, comment=comment, expected_revision=revision
+        )
+    except PermissionDenied as denied:
+        return False, str(denied) or _("No tiene permiso para esta acción."), 403
+    except WorkflowError as refused:
+        return False, refused.message, refused.status_code
+    return (
+        True,
+        _("%(reference)s: ahora está «%(state)s».")
+        % {
+            "reference": updated.reference,
+            "state": updated.state_label,
+        },
+        200,
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    material_request = request_selectors.get_visible_request(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _inbox(
+            request, status=400, error=_("Revise la decisión."), decision_form=form, failed_pk=material_request.pk
+        )
+    ok, message, status = _run(
+        request.user,
+        form.cleaned_data["decision"],
+        material_request,
+        comment=form.cleaned_data["comment"],
+        revision=form.cleaned_data["revision"],
+    )
+    if not ok:
+        return _inbox(request, status=status, error=message, decision_form=form, failed_pk=material_request.pk)
+    messages.success(request, message)
+    return redirect("approvals:inbox")
+
+
+@login_required
+@require_POST
+def bulk_approve(request):
+    """Each selected request is approved by its own transition, audited on its own, with
+    the separation-of-duties rules applied one by one; the page reports every item."""
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        return _inbox(request, status=400, error=" ".join(form.errors.get("requests", [])) or _("Revise la selección."))
+    results = []
+    for pk in form.cleaned_data["requests"]:
+        try:
+            material_request = request_selectors.get_visible_request(request.user, pk)
+        except Http404:
+            results.append({"reference": f"#{pk}", "ok": False, "message": _("No existe o no tiene acceso a ella.")})
+            continue
+        ok, message, _status = _run(
+            request.user,
+            "approve",
+            material_request,
+            comment=form.cleaned_data["comment"],
+            revision=form.revision_for(pk),
+        )
+        results.append({"reference": material_request.reference, "ok": ok, "message": message})
+    return _inbox(request, bulk_results=results)
+
+
+def _visible_task(user, task_pk) -> Task:
+    """A task whose request the user may see; 404 otherwise (no leak of existence)."""
+    task = Task.objects.select_related("process").filter(pk=task_pk, flow_task_type="HUMAN").first()
+    if task is None or task.process.artifact_object_id is None:
+        raise Http404(_("No existe la tarea."))
+    request_selectors.get_visible_request(user, task.process.artifact_object_id)
+    return task
+
+
+def _queue_action(request, task_pk, operation, success_message, **kwargs):
+    from . import services
+
+    task = _visible_task(request.user, task_pk)
+    try:
+        getattr(services, operation)(request.user, task.pk, **kwargs)
+    except PermissionDenied as denied:
+        return _inbox(request, status=403, error=str(denied))
+    messages.success(request, success_message)
+    return redirect("approvals:inbox")
+
+
+@login_required
+@require_POST
+def take(request, task_pk):
+    return _queue_action(request, task_pk, "take_task", _("Tarea tomada: ahora es suya."))
+
+
+@login_required
+@require_POST
+def release(request, task_pk):
+    return _queue_action(request, task_pk, "release_task", _("Tarea liberada: vuelve a la cola."))
+
+
+@login_required
+@require_POST
+def reassign(request, task_pk):
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        _visible_task(request.user, task_pk)
+        return _inbox(request, status=400, error=_("Elija a quién reasignar la tarea."))
+    return _queue_action(
+        request, task_pk, "reassign_task", _("Tarea reasignada."), to_user=form.cleaned_data["to_user"]
+    )
+
+
+@login_required
+def open_task(request, task_pk=None, **kwargs):
+    """A task's page is its request's page: decisions are taken there or in the inbox."""
+    task = _visible_task(request.user, task_pk)
     return redirect("workflows:request_detail", pk=task.process.artifact_object_id)
