@@ -32,9 +32,11 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=Non
         }
         for task, material_request in selectors.tasks_for(request.user)
     ]
+    # ?parcial=tareas: only the task list, which the page reloads when a notification arrives.
+    template = "approvals/_tasks.html" if request.GET.get("parcial") == "tareas" else "approvals/inbox.html"
     return render(
         request,
-        "approvals/inbox.html",
+        template,
         {
             "entries": entries,
             "approvals": [entry for entry in entries if entry["is_approval"]],

@@ -21,4 +21,26 @@
     if (closer) { closer.closest("dialog").close(); }
   });
   document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { open(dialog); });
+
+  // A new notification may mean a new task: reload the task list in place, unless the
+  // person is in the middle of a decision.
+  var refreshing = false;
+  function refreshTasks() {
+    var section = document.getElementById("tasks");
+    if (!section || refreshing || document.querySelector("dialog[open]")) { return; }
+    refreshing = true;
+    fetch(window.location.pathname + "?parcial=tareas", { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#tasks");
+          if (fresh) { section.replaceWith(fresh); }
+        }
+      })
+      .finally(function () { refreshing = false; });
+  }
+  document.addEventListener("live:notification", refreshTasks);
+  document.addEventListener("live:reconnected", refreshTasks);
 })();
