@@ -91,3 +91,12 @@ TASK_PERMISSIONS = {
     PublicationFlow.correction: "submit_materialrequest",
     PublicationFlow.post_review: "postreview_materialrequest",
 }
+
+# The action that completes each human task.
+TASK_ACTIONS = {
+    PublicationFlow.review: "forward",
+    PublicationFlow.approval: "approve",
+    PublicationFlow.publication: "publish",
+    PublicationFlow.correction: "submit",
+    PublicationFlow.post_review: "post_review",
+}

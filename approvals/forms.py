@@ -49,3 +49,18 @@ class BulkApproveForm(forms.Form):
 
 class ReassignForm(forms.Form):
     to_user = forms.ModelChoiceField(queryset=get_user_model().objects.filter(is_active=True), label=_("Reasignar a"))
+
+
+class NotificationFilterForm(forms.Form):
+    estado = forms.ChoiceField(
+        label=_("Mostrar"),
+        required=False,
+        choices=[("", _("Todas")), ("unread", _("Sin leer")), ("read", _("Leídas"))],
+    )
+    tipo = forms.ChoiceField(label=_("Tipo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from notifications.models import Kind
+
+        super().__init__(*args, **kwargs)
+        self.fields["tipo"].choices = [("", _("Todos")), *Kind.choices]

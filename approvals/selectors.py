@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.http import Http404
 from viewflow.workflow.models import Task
 
+from organization.roles import Role
+from organization.selectors import roles_of
 from workflows import permissions
 from workflows.models import MaterialRequest
 
@@ -17,6 +19,18 @@ def _workable_tasks(user):
     for node, codename in TASK_PERMISSIONS.items():
         request_ids = permissions.objects_with_perm(user, codename).values("pk")
         node_rule = Q(flow_task=node, process__artifact_object_id__in=request_ids)
+        if node == PublicationFlow.approval and Role.GERENTE not in roles_of(user):
+            # The reviewer who forwarded a request does not approve it (an encargado, say).
+            node_rule &= ~Q(
+                process__artifact_object_id__in=MaterialRequest.objects.filter(forwarded_by=user).values("pk")
+            )
+        if node == PublicationFlow.post_review:
+            # The post-review is someone else's than who published urgently.
+            node_rule &= ~Q(
+                process__artifact_object_id__in=MaterialRequest.objects.filter(
+                    Q(published_by=user) | Q(approved_by=user)
+                ).values("pk")
+            )
         if node in OFFICE_TASKS:
             # Nobody's inbox offers their own request to review, approve or publish.
             node_rule &= ~Q(process__artifact_object_id__in=MaterialRequest.objects.filter(author=user).values("pk"))

@@ -15,10 +15,9 @@ from viewflow.workflow.status import PROCESS, STATUS
 from audit.services import record_event
 from organization.roles import Role
 from organization.selectors import roles_of
-from workflows import permissions
 from workflows.models import MaterialRequest, State
 
-from .flows import TASK_PERMISSIONS, PublicationFlow
+from .flows import TASK_ACTIONS, PublicationFlow
 from .models import PublicationProcess
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -69,21 +68,21 @@ def _complete(task: Task, actor) -> None:
     activation.execute()
 
 
-def advance(actor, material_request: MaterialRequest) -> None:
+def advance(actor, material_request: MaterialRequest, *, action: str) -> None:
     """After a state change: start the process on the first submission, complete the open
-    task otherwise, or cancel the process when the request is cancelled by its unit."""
+    task otherwise, or cancel the process when the request is cancelled."""
     process = active_process(material_request)
     if process is None:
         if material_request.state == State.IN_REVIEW:
             PublicationFlow.start.run(material_request=material_request)
         return
     with PublicationFlow.lock(process.pk):
-        task = open_task_of(process)
-        if material_request.state == State.CANCELLED and (task is None or task.flow_task != PublicationFlow.approval):
-            # Cancelled by the unit (or by the gerente outside a decision): nobody did the
-            # open task, so it is cancelled with the process.
+        if action == "cancel":
+            # Nobody did the open task: it is cancelled with the process. (A rejection,
+            # by contrast, is the approval task's own outcome and completes it.)
             PublicationFlow.instance.cancel(process)
             return
+        task = open_task_of(process)
         if task is not None:
             _complete(task, actor)
 
@@ -91,8 +90,15 @@ def advance(actor, material_request: MaterialRequest) -> None:
 # --- the queue -----------------------------------------------------------------------------
 
 
-def check_task_owner(actor, material_request: MaterialRequest) -> None:
+# Actions that do not complete the open task as the actor's own work: the unit may
+# cancel, and a withdrawal happens after the process ended.
+ACTIONS_OUTSIDE_TASKS = ("cancel", "withdraw")
+
+
+def check_task_owner(actor, material_request: MaterialRequest, action: str) -> None:
     """A task someone took is theirs to finish; the gerente may still decide."""
+    if action in ACTIONS_OUTSIDE_TASKS:
+        return
     task = current_task(material_request)
     if task is None or task.owner_id in (None, actor.pk) or Role.GERENTE in roles_of(actor):
         return
@@ -103,14 +109,12 @@ def check_task_owner(actor, material_request: MaterialRequest) -> None:
 
 
 def _may_work_on(user, task: Task, material_request: MaterialRequest) -> bool:
-    codename = TASK_PERMISSIONS[task.flow_task]
-    if codename not in permissions.perms_of(user, material_request):
-        return False
-    if task.flow_task in OFFICE_TASKS:
-        from workflows.policies import is_author
+    """Whether the user may do the action that completes the task (same rules as the
+    service that will run it: permission and separation of duties)."""
+    from workflows import policies
 
-        return not is_author(user, material_request)
-    return True
+    action = policies.ACTIONS[TASK_ACTIONS[task.flow_task]]
+    return policies.is_allowed(policies.check_action, user, material_request, action)
 
 
 def _locked_task(task_pk) -> tuple[Task, MaterialRequest]:

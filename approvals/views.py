@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,11 +17,37 @@ from workflows import selectors as request_selectors
 from workflows import services as workflow_services
 from workflows.exceptions import WorkflowError
 
-from .forms import BulkApproveForm, DecisionForm, ReassignForm
+from .forms import BulkApproveForm, DecisionForm, NotificationFilterForm, ReassignForm
+
+NOTIFICATIONS_PAGE_SIZE = 20
+
+
+def _notifications(request):
+    """The person's notifications for the inbox, filtered and paginated."""
+    from notifications import selectors as notification_selectors
+
+    filter_form = NotificationFilterForm(request.GET or None)
+    status = kind = None
+    if filter_form.is_bound and filter_form.is_valid():
+        status, kind = filter_form.cleaned_data["estado"] or None, filter_form.cleaned_data["tipo"] or None
+    notifications = notification_selectors.notifications_for(request.user, status=status, kind=kind)
+    page = Paginator(notifications, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return {
+        "notification_filter": filter_form,
+        "notification_page": page,
+        "notification_query": query.urlencode(),
+        "notification_last_id": max((item.pk for item in page.object_list), default=0),
+        "unread_total": notification_selectors.unread_count(request.user),
+    }
 
 
 def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=None, bulk_results=None):
     from . import flows, selectors
+
+    # ?parcial=tareas: only the task list, which the page reloads when a notification arrives.
+    template = "approvals/_tasks.html" if request.GET.get("parcial") == "tareas" else "approvals/inbox.html"
 
     entries = [
         {
@@ -32,8 +59,6 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=Non
         }
         for task, material_request in selectors.tasks_for(request.user)
     ]
-    # ?parcial=tareas: only the task list, which the page reloads when a notification arrives.
-    template = "approvals/_tasks.html" if request.GET.get("parcial") == "tareas" else "approvals/inbox.html"
     return render(
         request,
         template,
@@ -45,6 +70,7 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=Non
             "failed_pk": failed_pk,
             "bulk_results": bulk_results,
             "reassign_candidates": _reassign_candidates(),
+            **(_notifications(request) if template == "approvals/inbox.html" else {}),
         },
         status=status,
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("solicitudes/", include("workflows.urls")),
     path("organizacion/", include("organization.urls")),
+    path("notificaciones/", include("notifications.urls")),
     path("bandeja/", include("approvals.urls")),
     path("admin/", admin.site.urls),
 ]

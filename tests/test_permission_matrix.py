@@ -287,6 +287,15 @@ OBJECT_URLS = {
     "workflows:share_revoke": ObjectURL(("pk", "share_id"), "POST", expect_share),
     # Delegations, not requests: see test_delegation_revoke_matrix.
     "organization:delegation_revoke": ObjectURL(("pk",), "POST", note="delegations"),
+    # A request's state for a reconnecting page: whoever may see the request, else 404.
+    "notifications:request_state": ObjectURL(("pk",), "GET", expect_detail),
+    # The inbox's decision on one request: see test_inbox_decision_matrix.
+    "approvals:decide": ObjectURL(("pk",), "POST", note="the approval decision"),
+    # Tasks, not requests: see test_task_url_matrix.
+    "approvals:take": ObjectURL(("task_pk",), "POST", note="tasks"),
+    "approvals:release": ObjectURL(("task_pk",), "POST", note="tasks"),
+    "approvals:reassign": ObjectURL(("task_pk",), "POST", note="tasks"),
+    "approvals:open_task": ObjectURL(("task_pk",), "GET", note="tasks"),
 }
 
 
@@ -319,6 +328,12 @@ class Probe:
 
 PLAIN_URLS = {
     "/": [Probe("GET", lambda username: 302)],
+    # Everyone has an inbox; it lists only what is theirs (tests/approvals/test_inbox.py).
+    "approvals:inbox": [Probe("GET", protected(lambda username: True))],
+    "approvals:bulk_approve": [
+        Probe("POST", protected(lambda username: True, yes=400), data={}),
+        Probe("GET", protected(lambda username: True, yes=405)),
+    ],
     "login": [Probe("GET", lambda username: 200 if username == ANONYMOUS else 302)],
     # Logging out changes state: POST only, for everybody.
     "logout": [Probe("GET", lambda username: 405)],
@@ -332,6 +347,16 @@ PLAIN_URLS = {
         Probe("POST", protected(in_a_unit, yes=400), kwargs={"kind": "campaign"}, data={}),
     ],
     "organization:delegation_list": [Probe("GET", protected(gerente_or_admin))],
+    # Everyone's own notifications (tests/notifications checks they are only their own).
+    "notifications:new": [Probe("GET", protected(lambda username: True))],
+    "notifications:mark_read": [
+        Probe("POST", protected(lambda username: True, yes=400), data={}),
+        Probe("GET", protected(lambda username: True, yes=405)),
+    ],
+    "notifications:preferences": [
+        Probe("GET", protected(lambda username: True)),
+        Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
+    ],
     "organization:delegation_create": [
         # The administrator sees the delegations but has no approval power to delegate.
         Probe("POST", protected(lambda username: GERENTE in PEOPLE[username].roles, yes=400), data={}),
@@ -421,7 +446,15 @@ def test_the_tables_describe_the_urls_as_they_are():
     assert not [key for key in PLAIN_URLS if routes[key].id_kwargs], "a URL with object ids sits in PLAIN_URLS"
     # An entry without its own expectation must be one a dedicated matrix test walks.
     special = {name for name, spec in OBJECT_URLS.items() if spec.expect is None}
-    assert special == {"workflows:request_action", "organization:delegation_revoke"}
+    assert special == {
+        "workflows:request_action",  # test_action_matrix
+        "organization:delegation_revoke",  # test_delegation_revoke_matrix
+        "approvals:decide",  # test_inbox_decision_matrix
+        "approvals:take",  # test_task_url_matrix, with the three below
+        "approvals:release",
+        "approvals:reassign",
+        "approvals:open_task",
+    }
 
 
 def test_every_action_has_a_column_in_the_matrix():
@@ -899,3 +932,69 @@ def test_a_hidden_request_and_a_missing_one_get_the_same_answer(dataset):
             body = response.content.decode().replace(str(pk), "<id>")
             bodies.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", body))
         assert bodies[0] == bodies[1], name
+
+
+# --- the inbox: decisions and tasks --------------------------------------------------------
+
+
+def test_inbox_decision_matrix(dataset):
+    """Approving from the inbox answers exactly as the approve action does."""
+    cells = []
+    for username, obj in action_cells("approve"):
+        client = dataset.clients[username]
+        pk = dataset.pks[obj.key]
+        path = reverse("approvals:decide", kwargs={"pk": pk})
+        data = {"decision": "approve", "comment": "Conforme.", "revision": dataset.revisions[obj.key]}
+        got, problem = call(client, "POST", path, data, pk=pk)
+        cells.append((f"{username} decide {obj.key}", expect_action(username, obj, "approve"), got, problem))
+    judge(cells)
+
+
+# The open task of each request in these states, and the action that completes it.
+TASK_STATES = {"en_revision": "forward", "pendiente_aprobacion": "approve"}
+REASSIGN_TO = {"forward": "revisor2", "approve": "gerente"}
+
+
+def expect_task(username, obj, operation, code):
+    if username == ANONYMOUS:
+        return LOGIN
+    if not may_view(username, obj):
+        return 404
+    if operation == "open":
+        return 302
+    if operation == "take":
+        return 302 if may_take(username, obj, code) else 403
+    if operation == "release":
+        return 403  # nobody took it
+    # reassign: only the gerente reassigns a task nobody took.
+    return 302 if GERENTE in PEOPLE[username].roles else 403
+
+
+def test_task_url_matrix(dataset):
+    from approvals.services import current_task
+
+    cells = []
+    for obj in OBJECTS:
+        label = obj.key.split("/", 1)[1]
+        if label not in TASK_STATES:
+            continue
+        code = TASK_STATES[label]
+        task = current_task(MaterialRequest.objects.get(pk=dataset.pks[obj.key]))
+        to_user = dataset.users[REASSIGN_TO[code]].pk
+        for username, client in dataset.clients.items():
+            for operation, method, name, data in (
+                ("open", "GET", "approvals:open_task", None),
+                ("take", "POST", "approvals:take", {}),
+                ("release", "POST", "approvals:release", {}),
+                ("reassign", "POST", "approvals:reassign", {"to_user": to_user}),
+            ):
+                path = reverse(name, kwargs={"task_pk": task.pk})
+                got, problem = call(client, method, path, data)
+                cells.append(
+                    (f"{username} {operation} {obj.key}", expect_task(username, obj, operation, code), got, problem)
+                )
+    # A task id that does not exist: 404 for everybody logged in.
+    for username, client in dataset.clients.items():
+        got, _problem = call(client, "GET", reverse("approvals:open_task", kwargs={"task_pk": 10**9}))
+        cells.append((f"{username} open inexistente", LOGIN if username == ANONYMOUS else 404, got, ""))
+    judge(cells)

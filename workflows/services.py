@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from approvals import services as flow_sync
 from audit.services import record_event
+from notifications.services import notify_transition
 
 from . import permissions, policies
 from .attachments import inspect_upload
@@ -101,7 +102,7 @@ def _transition(
                 % {"action": action.label_for(current), "state": current.state_label}
             )
         policies.check_action(actor, current, action)
-        flow_sync.check_task_owner(actor, current)
+        flow_sync.check_task_owner(actor, current, code)
         authority = Authority(actor, permissions.acting_for(actor, current, action.permission), timezone.now())
         from_state = current.state
         transition_method(**(transition_kwargs(authority) if transition_kwargs else {}))
@@ -111,7 +112,8 @@ def _transition(
         except ConcurrentTransition as error:
             raise StaleRequest() from error
         permissions.sync_object_permissions(current)
-        flow_sync.advance(actor, current)
+        flow_sync.advance(actor, current, action=code)
+        notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
         record_event(
             actor=actor,
             on_behalf_of=authority.on_behalf_of,
@@ -140,7 +142,8 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
     record_event(actor=actor, action=action, target=current, from_state=from_state, to_state=current.state, data=data)
     if from_state != current.state:
         permissions.sync_object_permissions(current)
-        flow_sync.advance(actor, current)
+        flow_sync.advance(actor, current, action="reopen")
+        notify_transition(actor=actor, material_request=current, action="reopen", from_state=from_state)
         record_event(
             actor=actor,
             action="reopen",

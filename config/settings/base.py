@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organization.context_processors.municipality",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -162,6 +163,20 @@ STORAGES = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="comunicaciones@localhost")
+
+# Notifications (notifications/): emails go after commit from a small thread pool, so a
+# slow mail server never holds a response; SYNC sends them in the committing thread
+# (tests). SITE_URL starts the links in those emails (https://comunicaciones.example.gob.pe).
+NOTIFICATIONS_EMAIL_SYNC = False
+NOTIFICATIONS_EMAIL_WORKERS = env.int("NOTIFICATIONS_EMAIL_WORKERS", default=2)
+NOTIFICATIONS_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The live socket: a client may send at most this many messages in the window (it only
+# pings), frames above the size are ignored, and user and session are checked again
+# at least this often.
+NOTIFICATIONS_WS_MAX_MESSAGES = 30
+NOTIFICATIONS_WS_WINDOW_SECONDS = 10
+NOTIFICATIONS_WS_MAX_FRAME = 1024
+NOTIFICATIONS_WS_RECHECK_SECONDS = 60
 
 # Limits that keep one form from filling the disk or the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

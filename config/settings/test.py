@@ -13,6 +13,8 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="pubs-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Notification emails in the committing thread, so tests read them in mail.outbox.
+NOTIFICATIONS_EMAIL_SYNC = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

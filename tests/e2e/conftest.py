@@ -84,9 +84,12 @@ def _server_env(settings_dict) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def daphne_server(django_db_setup):
     """Base URL of a daphne server (a subprocess) serving the test database.
+
+    One per test: between transactional tests pytest-django empties the tables, and the
+    content types come back with new ids that a long-lived server would still have cached.
 
     Its output (tracebacks of any 500 included) goes to var/test-artifacts/daphne.log."""
     from django.db import connection

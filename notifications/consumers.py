@@ -1,0 +1,238 @@
+"""The live socket: a hint that something new is in the database, nothing more.
+
+Each socket joins exactly one group, its user's ("user-<pk>"), never one named by the
+client. Every event is checked again against the database before it goes out: the
+recipient, that they are still active, and that they may still see the request. The
+client may only ping; anything else is logged and ignored, and a flood closes the socket.
+"""
+
+import json
+import logging
+import time
+from collections import deque
+from importlib import import_module
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+
+from workflows.models import MaterialRequest
+from workflows.policies import can_view
+
+from . import selectors
+from .payloads import notification_payload, request_state_payload
+from .services import user_group
+from .signals import session_digest
+
+logger = logging.getLogger("notifications")
+
+# Close codes (4000-4999 are the application's): the script does not reconnect after these.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORCED = 4403
+CLOSE_FLOOD = 4429
+# What a database read answers when the user is no longer active.
+CLOSE = object()
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    user_pk: int | None = None
+    session_hash = ""
+
+    # --- connection ----------------------------------------------------------------------
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            logger.info("Socket anónimo rechazado")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(self._still_allowed)(user.pk):
+            logger.info("Socket rechazado: el usuario %s ya no está activo o su sesión terminó", user.pk)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user_pk = user.pk
+        self.group = user_group(user.pk)
+        self.received = deque()
+        self.last_check = time.monotonic()
+        session = self.scope.get("session")
+        self.session_hash = session_digest(getattr(session, "session_key", None) if session is not None else None)
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except Exception:
+            logger.exception("No se pudo unir el socket del usuario %s a su grupo", user.pk)
+            self.user_pk = None
+            await self.close(code=1011)
+            return
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.user_pk is not None:
+            self.user_pk = None
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:
+                logger.exception("No se pudo sacar un socket cerrado de su grupo")
+
+    # --- what the client may say -----------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.user_pk is None:
+            return
+        if self._flooding():
+            logger.warning("Socket del usuario %s cerrado: demasiados mensajes", self.user_pk)
+            await self._close(CLOSE_FLOOD)
+            return
+        message = self._parse(text_data, bytes_data)
+        if message is None:
+            return
+        if await self._periodic_check_failed():
+            return
+        await self.send(text_data=json.dumps({"type": "pong"}))
+
+    def _flooding(self) -> bool:
+        limit = _setting("NOTIFICATIONS_WS_MAX_MESSAGES", 30)
+        window = _setting("NOTIFICATIONS_WS_WINDOW_SECONDS", 10)
+        now = time.monotonic()
+        self.received.append(now)
+        while self.received and now - self.received[0] > window:
+            self.received.popleft()
+        return len(self.received) > limit
+
+    def _parse(self, text_data, bytes_data):
+        """The one message a client may send is {"type": "ping"}; log and drop the rest."""
+        max_size = _setting("NOTIFICATIONS_WS_MAX_FRAME", 1024)
+        if text_data is None:
+            logger.warning("Socket del usuario %s: mensaje binario ignorado", self.user_pk)
+            return None
+        if len(text_data) > max_size:
+            logger.warning("Socket del usuario %s: mensaje de %d caracteres ignorado", self.user_pk, len(text_data))
+            return None
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            logger.warning("Socket del usuario %s: JSON mal formado ignorado: %.80r", self.user_pk, text_data)
+            return None
+        if not isinstance(message, dict) or message.get("type") != "ping":
+            logger.warning("Socket del usuario %s: mensaje desconocido ignorado: %.80r", self.user_pk, text_data)
+            return None
+        return message
+
+    # --- events from the server ------------------------------------------------------------
+
+    async def notify(self, event):
+        await self._relay(self._notification_for, event.get("id"))
+
+    async def request_changed(self, event):
+        await self._relay(self._request_state_for, event.get("request_id"))
+
+    async def unread_changed(self, event):
+        await self._relay(self._unread_for)
+
+    async def _relay(self, read, *args):
+        """Re-read from the database what an event announces and pass on what this user
+        may see. A failure is logged; the socket keeps serving (the page catches up later)."""
+        if self.user_pk is None:
+            return
+        try:
+            answer = await database_sync_to_async(read)(*args)
+        except Exception:
+            logger.exception("No se pudo preparar un aviso en vivo para el usuario %s", self.user_pk)
+            return
+        if answer is CLOSE:
+            await self._close(CLOSE_FORCED)
+        elif answer is not None:
+            await self.send(text_data=json.dumps(answer))
+
+    async def force_close(self, event):
+        if self.user_pk is None:
+            return
+        ended = event.get("session") or ""
+        if ended and self.session_hash and ended != self.session_hash:
+            return  # the person logged out on another device; this session still stands
+        logger.info("Socket del usuario %s cerrado: %s", self.user_pk, event.get("reason", ""))
+        await self._close(CLOSE_FORCED)
+
+    async def _close(self, code):
+        """Tell the page why (it then stops reconnecting), leave the group, close."""
+        self.user_pk = None
+        try:
+            await self.send(text_data=json.dumps({"type": "force_close"}))
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except Exception:
+            logger.exception("Error al cerrar un socket")
+        await self.close(code=code)
+
+    async def _periodic_check_failed(self) -> bool:
+        """A socket outlives nothing it depends on: every so often (and on pings), check
+        that the user is active and the session it connected with still stands."""
+        interval = _setting("NOTIFICATIONS_WS_RECHECK_SECONDS", 60)
+        if time.monotonic() - self.last_check < interval:
+            return False
+        self.last_check = time.monotonic()
+        try:
+            if await database_sync_to_async(self._still_allowed)(self.user_pk):
+                return False
+        except Exception:
+            logger.exception("No se pudo comprobar la sesión del usuario %s", self.user_pk)
+            return False
+        await self._close(CLOSE_FORCED)
+        return True
+
+    # --- database reads (in a worker thread) -----------------------------------------------
+
+    def _active_user(self):
+        return get_user_model().objects.filter(pk=self.user_pk, is_active=True).first()
+
+    def _still_allowed(self, user_pk) -> bool:
+        if not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
+            return False
+        return self._session_stands(user_pk)
+
+    def _session_stands(self, user_pk) -> bool:
+        """When the socket came with a session (the browser's), it must still be alive and
+        still be this user's: logged out elsewhere or expired means closed here too."""
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None) if session is not None else None
+        if key is None:
+            return True  # no session in the scope: the user was given directly (tests, tools)
+        data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).load()
+        return str(data.get(SESSION_KEY, "")) == str(user_pk)
+
+    def _notification_for(self, notification_id):
+        user = self._active_user()
+        if user is None:
+            return CLOSE
+        if not isinstance(notification_id, int):
+            return None
+        notification = selectors.visible_notification(user, notification_id)
+        if notification is None or notification.recipient_id != user.pk:
+            return None
+        if notification.request is not None and not can_view(user, notification.request):
+            return None
+        payload = notification_payload(notification)
+        payload.update(type="notification", unread=selectors.unread_count(user))
+        return payload
+
+    def _request_state_for(self, request_id):
+        user = self._active_user()
+        if user is None:
+            return CLOSE
+        if not isinstance(request_id, int):
+            return None
+        material_request = MaterialRequest.objects.filter(pk=request_id).first()
+        if material_request is None or not can_view(user, material_request):
+            return None
+        payload = request_state_payload(material_request)
+        payload["type"] = "request_changed"
+        return payload
+
+    def _unread_for(self):
+        user = self._active_user()
+        if user is None:
+            return CLOSE
+        return {"type": "unread", "unread": selectors.unread_count(user)}

@@ -1,0 +1,114 @@
+"""Stored notifications: the database is the truth, the websocket only a hint.
+
+A notification is written by notifications.services inside the transaction of the change
+it tells about, so it exists exactly when that change does.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.models import MaterialRequest
+
+
+class Kind(models.TextChoices):
+    NEW_SUBMISSION = "new_submission", _("Nueva solicitud para revisar")
+    TASK_ASSIGNED = "task_assigned", _("Tarea asignada")
+    OBSERVATION = "observation", _("Observaciones")
+    RETURNED = "returned", _("Devuelta")
+    APPROVAL = "approval", _("Aprobada")
+    REJECTION = "rejection", _("Rechazada")
+    PUBLICATION = "publication", _("Publicada")
+    URGENT_PUBLICATION = "urgent_publication", _("Publicación urgente")
+    CANCELLATION = "cancellation", _("Anulada")
+    WITHDRAWAL = "withdrawal", _("Retirada")
+    COMMENT = "comment", _("Comentario")
+    DEADLINE = "deadline", _("Fecha requerida próxima")
+
+
+# What also goes by email unless the person chooses otherwise: what asks them to act.
+DEFAULT_EMAIL_KINDS = (Kind.TASK_ASSIGNED, Kind.OBSERVATION, Kind.RETURNED, Kind.APPROVAL, Kind.REJECTION)
+
+MESSAGE_MAX = 1_000
+URL_MAX = 500
+
+
+def default_email_kinds() -> list[str]:
+    return [kind.value for kind in DEFAULT_EMAIL_KINDS]
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinatario")
+    )
+    kind = models.CharField(_("tipo"), max_length=30, choices=Kind.choices)
+    request = models.ForeignKey(
+        MaterialRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("solicitud"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quién"),
+    )
+    # Composed in Spanish when the notification is created: it tells what happened then,
+    # even if the request's title changes later.
+    message = models.TextField(_("mensaje"))
+    url = models.CharField(_("enlace"), max_length=URL_MAX, blank=True)
+    created_at = models.DateTimeField(_("creada"), default=timezone.now)
+    read_at = models.DateTimeField(_("leída"), null=True, blank=True)
+    # Set by reminders that must be sent once ("deadline:<request>:<day>"); the unique
+    # constraint makes a second run of the same day a no-op, even when two run at once.
+    dedupe_key = models.CharField(max_length=80, blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("notificación")
+        verbose_name_plural = _("notificaciones")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_dedupe_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """Which kinds of notification also go by email, to the address of the user's account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("usuario"),
+    )
+    email_kinds = models.JSONField(_("avisos por correo"), default=default_email_kinds, blank=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preferencia de notificación")
+        verbose_name_plural = _("preferencias de notificación")
+
+    def __str__(self):
+        return str(self.user)
+
+    def wants_email(self, kind: str) -> bool:
+        return kind in self.email_kinds

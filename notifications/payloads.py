@@ -1,0 +1,26 @@
+"""The JSON shapes the browser receives, over the websocket and from the JSON views alike."""
+
+from django.utils import timezone
+
+from .models import Notification
+
+
+def notification_payload(notification: Notification) -> dict:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "kind_label": str(notification.get_kind_display()),
+        "message": notification.message,
+        "url": notification.url,
+        "created_at": timezone.localtime(notification.created_at).isoformat(),
+        "read": notification.read_at is not None,
+    }
+
+
+def request_state_payload(material_request) -> dict:
+    return {
+        "request_id": material_request.pk,
+        "state": material_request.state,
+        "label": str(material_request.state_label),
+        "revision": material_request.revision,
+    }

@@ -1,0 +1,521 @@
+"""Writes of notifications, and the hints and emails that follow them.
+
+`notify_transition` runs inside the transaction of the change it tells about (workflows
+.services calls it there): the rows are stored with the change or not at all. What leaves
+the database, the websocket hint and the email, is registered with
+`transaction.on_commit`, so nobody hears of a change that was rolled back; a failure
+there is logged and never reaches the person who made the change.
+"""
+
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organization.models import Delegation, Membership
+from organization.selectors import municipality_name
+from workflows import permissions as perm
+from workflows.exceptions import InvalidInput
+from workflows.models import (
+    OPEN_STATES,
+    MaterialRequest,
+    MaterialRequestGroupObjectPermission,
+    MaterialRequestUserObjectPermission,
+)
+from workflows.models import Kind as RequestKind
+from workflows.policies import can_view
+
+from .models import MESSAGE_MAX, URL_MAX, Kind, Notification, NotificationPreference, default_email_kinds
+
+logger = logging.getLogger("notifications")
+
+MARK_READ_MAX_IDS = 500
+REMINDER_DAYS = 2
+
+
+def user_group(user_pk: int) -> str:
+    """The one channel-layer group a person's sockets join (ASCII, short)."""
+    return f"user-{int(user_pk)}"
+
+
+# --- who hears of a transition ---------------------------------------------------------------
+
+# Per action, in order of precedence: (audience, kind). A person in two audiences gets
+# one notification, of the first kind that names them.
+PLANS = {
+    "submit": [("reviewers", Kind.NEW_SUBMISSION)],
+    "forward": [("approvers", Kind.TASK_ASSIGNED)],
+    "observe": [("requesters", Kind.OBSERVATION)],
+    "return": [("requesters", Kind.RETURNED)],
+    "approve": [("author", Kind.APPROVAL), ("publishers", Kind.TASK_ASSIGNED)],
+    "reject": [("author", Kind.REJECTION)],
+    "publish": [("requesters", Kind.PUBLICATION)],
+    "urgent_publish": [("author", Kind.URGENT_PUBLICATION), ("post_reviewers", Kind.URGENT_PUBLICATION)],
+    "post_review": [("author", Kind.URGENT_PUBLICATION)],
+    "cancel": [("viewers", Kind.CANCELLATION)],
+    "withdraw": [("requesters", Kind.WITHDRAWAL)],
+    "reopen": [("approvers", Kind.TASK_ASSIGNED)],
+}
+
+MESSAGES = {
+    "submit": gettext_lazy("%(actor)s envió %(request)s a revisión"),
+    "forward": gettext_lazy("%(actor)s derivó %(request)s a aprobación"),
+    "observe": gettext_lazy("%(actor)s devolvió %(request)s con observaciones"),
+    "return": gettext_lazy("%(actor)s devolvió %(request)s a la unidad"),
+    "approve": gettext_lazy("%(actor)s aprobó %(request)s"),
+    ("approve", Kind.TASK_ASSIGNED): gettext_lazy("%(actor)s aprobó %(request)s: queda lista para publicar"),
+    "reject": gettext_lazy("%(actor)s rechazó %(request)s"),
+    "publish": gettext_lazy("%(actor)s publicó %(request)s"),
+    ("publish", RequestKind.SPEECH): gettext_lazy("%(actor)s registró %(request)s como pronunciado"),
+    ("publish", RequestKind.SIGNAGE): gettext_lazy("%(actor)s registró %(request)s como instalado"),
+    "urgent_publish": gettext_lazy("%(actor)s publicó con urgencia %(request)s: requiere revisión posterior"),
+    "post_review": gettext_lazy("%(actor)s hizo la revisión posterior de la publicación urgente %(request)s"),
+    "cancel": gettext_lazy("%(actor)s anuló %(request)s"),
+    "withdraw": gettext_lazy("%(actor)s retiró la publicación %(request)s"),
+    "reopen": gettext_lazy("%(actor)s modificó %(request)s después de la aprobación: vuelve a aprobación"),
+}
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def request_words(material_request: MaterialRequest) -> str:
+    return f"{material_request.reference} «{material_request.title}»"
+
+
+def _message(action: str, kind: str, actor, material_request: MaterialRequest) -> str:
+    template = (
+        MESSAGES.get((action, kind))
+        or MESSAGES.get((action, material_request.kind))
+        or MESSAGES.get(action)
+        or gettext_lazy("%(actor)s cambió %(request)s")
+    )
+    who = display_name(actor) if actor is not None else _("El sistema")
+    return str(template) % {"actor": who, "request": request_words(material_request)}
+
+
+@dataclass
+class Audience:
+    """Who stands where around one request, read from django-guardian's tables as the
+    services just wrote them: six queries, whatever the number of people."""
+
+    material_request: MaterialRequest
+    holders: dict[str, set[int]] = field(default_factory=dict)  # codename -> active user ids
+    unit_members: set[int] = field(default_factory=set)
+    coauthors: set[int] = field(default_factory=set)  # the author and whoever it is shared with
+    share_people: set[int] = field(default_factory=set)  # people and unit members it is shared with
+
+    @classmethod
+    def of(cls, material_request: MaterialRequest) -> "Audience":
+        audience = cls(material_request)
+        holders: dict[str, set[int]] = {}
+        for user_id, codename in MaterialRequestUserObjectPermission.objects.filter(
+            content_object=material_request, user__is_active=True
+        ).values_list("user_id", "permission__codename"):
+            holders.setdefault(codename, set()).add(user_id)
+        group_codenames: dict[int, set[str]] = {}
+        for group_id, codename in MaterialRequestGroupObjectPermission.objects.filter(
+            content_object=material_request
+        ).values_list("group_id", "permission__codename"):
+            group_codenames.setdefault(group_id, set()).add(codename)
+        if group_codenames:
+            memberships = get_user_model().groups.through.objects.filter(
+                group_id__in=list(group_codenames), user__is_active=True
+            )
+            for group_id, user_id in memberships.values_list("group_id", "user_id"):
+                for codename in group_codenames[group_id]:
+                    holders.setdefault(codename, set()).add(user_id)
+        # An active encargado holds the delegable powers the gerente they stand in for holds
+        # directly (as workflows.permissions.perms_of: never passed on further).
+        direct = {codename: set(holders.get(codename, ())) for codename in perm.DELEGABLE}
+        delegators = set().union(*direct.values())
+        if delegators:
+            delegations = Delegation.objects.active().filter(delegator_id__in=delegators, delegate__is_active=True)
+            for delegator_id, delegate_id in delegations.values_list("delegator_id", "delegate_id"):
+                for codename, direct_holders in direct.items():
+                    if delegator_id in direct_holders:
+                        holders.setdefault(codename, set()).add(delegate_id)
+        audience.holders = holders
+
+        share_users, share_units = set(), set()
+        for user_id, unit_id in material_request.shares.filter(revoked_at__isnull=True).values_list(
+            "user_id", "unit_id"
+        ):
+            if user_id:
+                share_users.add(user_id)
+            if unit_id:
+                share_units.add(unit_id)
+        shared_unit_members = set()
+        for unit_id, user_id in Membership.objects.filter(
+            unit_id__in={material_request.unit_id} | share_units, user__is_active=True
+        ).values_list("unit_id", "user_id"):
+            if unit_id == material_request.unit_id:
+                audience.unit_members.add(user_id)
+            if unit_id in share_units:
+                shared_unit_members.add(user_id)
+        # As workflows.policies.is_author: nobody reviews, approves or publishes what they helped write.
+        audience.coauthors = {material_request.author_id} | share_users | shared_unit_members
+        audience.share_people = share_users | shared_unit_members
+        return audience
+
+    def with_perm(self, codename: str) -> set[int]:
+        return set(self.holders.get(codename, ()))
+
+    @property
+    def viewers(self) -> set[int]:
+        return self.with_perm(perm.VIEW)
+
+    def named(self, name: str) -> set[int]:
+        """An audience by name, always narrowed to who may see the request now."""
+        office = {
+            "reviewers": perm.REVIEW,
+            "approvers": perm.APPROVE,
+            "publishers": perm.PUBLISH,
+            "post_reviewers": perm.POSTREVIEW,
+        }
+        if name in office:
+            people = self.with_perm(office[name]) - self.coauthors
+        elif name == "author":
+            people = {self.material_request.author_id}
+        elif name == "requesters":
+            people = {self.material_request.author_id} | self.unit_members | self.share_people
+        elif name == "viewers":
+            people = self.viewers
+        else:  # pragma: no cover - PLANS names only the audiences above
+            raise ValueError(name)
+        return people & self.viewers
+
+
+# --- storing and delivering -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What leaves after commit: websocket hints and emails, as plain data."""
+
+    hints: list[tuple[str, dict]]
+    emails: list[dict]
+
+
+def _email_for(notification: Notification, kind_label: str, site: str) -> dict:
+    base = getattr(settings, "NOTIFICATIONS_SITE_URL", "").rstrip("/")
+    subject = f"{kind_label}: {notification.request.reference}" if notification.request_id else kind_label
+    body = render_to_string(
+        "notifications/email.txt",
+        {
+            "message": notification.message,
+            "link": f"{base}{notification.url}" if notification.url else "",
+            "preferences_link": f"{base}{reverse('notifications:preferences')}",
+            "site": site,
+        },
+    )
+    return {"subject": subject[:200], "body": body, "to": [notification.recipient.email]}
+
+
+def store_notifications(
+    *,
+    recipients: dict,
+    actor=None,
+    material_request: MaterialRequest | None = None,
+    messages: dict,
+    dedupe_key: str = "",
+    extra_hints: Iterable[tuple[str, dict]] = (),
+) -> list[Notification]:
+    """Store one notification per recipient and register their delivery after commit.
+
+    `recipients`: user -> kind; `messages`: kind -> text. Must run inside the caller's
+    transaction (the change the notifications tell about)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
+    url = reverse("workflows:request_detail", args=[material_request.pk]) if material_request is not None else ""
+    now = timezone.now()
+    rows = [
+        Notification(
+            recipient=user,
+            kind=kind,
+            request=material_request,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            message=messages[kind][:MESSAGE_MAX],
+            url=url[:URL_MAX],
+            created_at=now,
+            dedupe_key=dedupe_key,
+        )
+        for user, kind in recipients.items()
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows)
+    hints = [(user_group(row.recipient_id), {"type": "notify", "id": row.pk}) for row in rows]
+    hints.extend(extra_hints)
+    emails = []
+    wanting_email = [row for row in rows if row.recipient.email]
+    if wanting_email:
+        chosen = dict(
+            NotificationPreference.objects.filter(user_id__in=[row.recipient_id for row in wanting_email]).values_list(
+                "user_id", "email_kinds"
+            )
+        )
+        site = municipality_name()
+        with translation.override(settings.LANGUAGE_CODE):
+            for row in wanting_email:
+                if row.kind in chosen.get(row.recipient_id, default_email_kinds()):
+                    emails.append(_email_for(row, str(Kind(row.kind).label), site))
+    _after_commit(Outgoing(hints, emails))
+    return rows
+
+
+def _after_commit(outgoing: Outgoing) -> None:
+    if outgoing.hints:
+        transaction.on_commit(lambda: push(outgoing.hints), robust=True)
+    if outgoing.emails:
+        transaction.on_commit(lambda: schedule_emails(outgoing.emails), robust=True)
+
+
+def push(hints: list[tuple[str, dict]]) -> None:
+    """Send hints over the channel layer; a failure is logged, never raised."""
+    try:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+
+        async def send_all():
+            for group, message in hints:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:
+                    logger.exception("No se pudo enviar el aviso en vivo al grupo %s", group)
+
+        async_to_sync(send_all)()
+    except Exception:
+        logger.exception("No se pudieron enviar los avisos en vivo")
+
+
+_email_pool: ThreadPoolExecutor | None = None
+_email_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _email_pool
+    with _email_pool_lock:
+        if _email_pool is None:
+            _email_pool = ThreadPoolExecutor(
+                max_workers=getattr(settings, "NOTIFICATIONS_EMAIL_WORKERS", 2), thread_name_prefix="notif-email"
+            )
+        return _email_pool
+
+
+def send_emails(emails: list[dict]) -> None:
+    """Send each email on its own over one connection; one failing address does not stop
+    the others. Touches no database: everything it needs was composed in the transaction."""
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception:
+        logger.exception("No se pudo abrir la conexión de correo")
+        return
+    try:
+        for email in emails:
+            try:
+                EmailMessage(subject=email["subject"], body=email["body"], to=email["to"], connection=connection).send()
+            except Exception:
+                logger.exception("No se pudo enviar la notificación por correo a %s", ", ".join(email["to"]))
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.exception("No se pudo cerrar la conexión de correo")
+
+
+def schedule_emails(emails: list[dict]) -> None:
+    """After commit: in a background thread, so a slow mail server never holds the
+    response; synchronously when NOTIFICATIONS_EMAIL_SYNC is set (tests)."""
+    try:
+        if getattr(settings, "NOTIFICATIONS_EMAIL_SYNC", False):
+            send_emails(emails)
+        else:
+            _pool().submit(send_emails, emails)
+    except Exception:
+        logger.exception("No se pudo programar el envío de correos")
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def notify_transition(*, actor, material_request: MaterialRequest, action: str, from_state: str) -> list[Notification]:
+    """Tell the people concerned that `actor` took `action` on the request (already in its
+    new state, its permissions already synced). Runs inside the caller's transaction."""
+    audience = Audience.of(material_request)
+    recipients: dict[int, str] = {}
+    plan = PLANS.get(action)
+    if plan is None:
+        logger.error("Acción sin plan de notificación: %s (%s)", action, material_request.reference)
+        plan = []
+    for name, kind in plan:
+        for user_id in audience.named(name):
+            recipients.setdefault(user_id, kind)
+    if actor is not None:
+        recipients.pop(actor.pk, None)  # never tell people what they just did themselves
+    users = get_user_model().objects.in_bulk(list(recipients))
+    by_user = {users[user_id]: kind for user_id, kind in recipients.items() if user_id in users}
+    # The record is Spanish whatever language the actor's browser asked for.
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = {kind: _message(action, kind, actor, material_request) for kind in set(by_user.values())}
+    # Every open page of the request hears of its new state: whoever may see it now, and
+    # the actor's other tabs. The consumer checks visibility again before passing it on.
+    changed = {"type": "request_changed", "request_id": material_request.pk, "from_state": from_state}
+    watchers = audience.viewers | ({actor.pk} if actor is not None else set())
+    return store_notifications(
+        recipients=by_user,
+        actor=actor,
+        material_request=material_request,
+        messages=messages,
+        extra_hints=[(user_group(user_id), changed) for user_id in sorted(watchers)],
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _clean_ids(ids) -> list[int]:
+    if isinstance(ids, str | bytes | int) or ids is None:
+        ids = [ids] if ids not in (None, "") else []
+    cleaned = []
+    try:
+        for value in ids:
+            if isinstance(value, bool):
+                raise ValueError
+            number = int(str(value).strip())
+            if number <= 0 or number > 2**63 - 1:
+                raise ValueError
+            cleaned.append(number)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(_("Los identificadores de notificación no son válidos.")) from error
+    if not cleaned:
+        raise InvalidInput(_("Elija al menos una notificación para marcar como leída."))
+    if len(cleaned) > MARK_READ_MAX_IDS:
+        raise InvalidInput(_("Puede marcar como máximo %(max)d notificaciones a la vez.") % {"max": MARK_READ_MAX_IDS})
+    return cleaned
+
+
+def _unread_changed(user) -> None:
+    transaction.on_commit(lambda: push([(user_group(user.pk), {"type": "unread_changed"})]), robust=True)
+
+
+def mark_read(user, ids) -> int:
+    """Mark the user's own notifications among `ids` read; ids of others are ignored
+    (and not revealed). Returns how many changed."""
+    cleaned = _clean_ids(ids)
+    with transaction.atomic():
+        changed = Notification.objects.filter(recipient=user, pk__in=cleaned, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        if changed:
+            _unread_changed(user)
+    return changed
+
+
+def mark_all_read(user) -> int:
+    with transaction.atomic():
+        changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        if changed:
+            _unread_changed(user)
+    return changed
+
+
+def update_preferences(user, *, email_kinds) -> NotificationPreference:
+    """Which kinds also go by email (to the account's address)."""
+    email_kinds = list(email_kinds or [])
+    unknown = [str(kind) for kind in email_kinds if kind not in Kind.values]
+    if unknown:
+        raise InvalidInput(
+            _("Tipo de notificación desconocido: %(kinds)s.") % {"kinds": ", ".join(unknown)[:200]},
+            field_errors={"email_kinds": [_("Elija solo tipos de la lista.")]},
+        )
+    ordered = [kind for kind in Kind.values if kind in email_kinds]
+    with transaction.atomic():
+        preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+            user=user, defaults={"email_kinds": ordered}
+        )
+        if preference.email_kinds != ordered:
+            preference.email_kinds = ordered
+            preference.save(update_fields=["email_kinds", "updated_at"])
+    return preference
+
+
+# --- sockets of people who leave ------------------------------------------------------------
+
+
+def close_sockets(user_pk: int, reason: str, *, session: str = "") -> None:
+    """Ask the person's open sockets to close (logout, deactivation), after commit.
+    `session`, a digest of a session key, limits it to the sockets of that session."""
+    message = {"type": "force_close", "reason": reason, "session": session}
+    transaction.on_commit(lambda: push([(user_group(user_pk), message)]), robust=True)
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def _when(day, today) -> str:
+    if day == today:
+        return _("hoy")
+    if day == today + timedelta(days=1):
+        return _("mañana")
+    return _("el %(date)s") % {"date": formats.date_format(day, "d/m/Y")}
+
+
+def deadline_reminders(*, today=None) -> int:
+    """Remind authors of open requests whose requested date is within REMINDER_DAYS days.
+    Once per request and day: running it again the same day sends nothing new."""
+    today = today or timezone.localdate()
+    candidates = (
+        MaterialRequest.objects.filter(
+            state__in=OPEN_STATES,
+            requested_by__gte=today,
+            requested_by__lte=today + timedelta(days=REMINDER_DAYS),
+            author__is_active=True,
+        )
+        .select_related("author")
+        .order_by("requested_by", "pk")
+    )
+    keys = {
+        material_request.pk: f"deadline:{material_request.pk}:{today.isoformat()}" for material_request in candidates
+    }
+    already = set(Notification.objects.filter(dedupe_key__in=keys.values()).values_list("dedupe_key", flat=True))
+    sent = 0
+    for material_request in candidates:
+        key = keys[material_request.pk]
+        author = material_request.author
+        if key in already or not can_view(author, material_request):
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("La fecha requerida de %(request)s es %(when)s y sigue en estado «%(state)s».") % {
+                "request": request_words(material_request),
+                "when": _when(material_request.requested_by, today),
+                "state": material_request.state_label,
+            }
+        try:
+            with transaction.atomic():
+                store_notifications(
+                    recipients={author: Kind.DEADLINE},
+                    material_request=material_request,
+                    messages={Kind.DEADLINE: message},
+                    dedupe_key=key,
+                )
+        except IntegrityError:
+            continue  # another run of the same day stored it first
+        sent += 1
+    return sent

@@ -1,0 +1,358 @@
+"""The live socket against real transitions: it delivers what is one's own and visible,
+nothing else; refuses strangers; closes on logout, deactivation and floods; and shrugs
+off whatever else a client sends.
+
+Websocket tests need committed data (the consumer reads the database from another
+thread): transaction=True, and every ORM call of the test through database_sync_to_async.
+"""
+
+import logging
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from config.asgi import application
+from notifications import services
+from notifications.consumers import CLOSE_FLOOD, CLOSE_FORCED, NotificationConsumer
+from notifications.models import Kind, Notification
+from tests.factories import create_request, request_in_state, step_kwargs
+from workflows import services as workflow_services
+from workflows.models import State
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+PATH = "/ws/notificaciones/"
+TIMEOUT = 5
+QUIET = 0.3
+
+
+async def connect_as(user) -> WebsocketCommunicator:
+    """A socket whose scope already carries the user (no middleware, no session)."""
+    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), PATH)
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    return communicator
+
+
+async def receive_all(communicator, count):
+    return [await communicator.receive_json_from(timeout=TIMEOUT) for _ in range(count)]
+
+
+async def assert_closed(communicator, code):
+    """The consumer says why, then closes with `code`."""
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "force_close"}
+    closing = await communicator.receive_output(timeout=TIMEOUT)
+    assert closing == {"type": "websocket.close", "code": code}
+
+
+async def still_serving(communicator):
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+
+
+@database_sync_to_async
+def step(users, material_request, code, actor):
+    return workflow_services.ACTION_SERVICES[code](users[actor], material_request, **step_kwargs(code))
+
+
+@database_sync_to_async
+def in_state(users, units, state, **kwargs):
+    return request_in_state(users, units, state, **kwargs)
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+async def test_a_real_transition_reaches_the_reviewer(users, units):
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    reviewer = await connect_as(users["revisor1"])
+    submitted = await step(users, draft, "submit", "rentas1")
+    notification, changed = await receive_all(reviewer, 2)
+    stored = await database_sync_to_async(Notification.objects.get)(recipient=users["revisor1"], request=submitted)
+    assert notification == {
+        "type": "notification",
+        "id": stored.pk,
+        "kind": "new_submission",
+        "kind_label": "Nueva solicitud para revisar",
+        "message": f"rentas1 envió {submitted.reference} «{submitted.title}» a revisión",
+        "url": f"/solicitudes/{submitted.pk}/",
+        "created_at": notification["created_at"],
+        "read": False,
+        "unread": 1,
+    }
+    assert changed == {
+        "type": "request_changed",
+        "request_id": submitted.pk,
+        "state": "en_revision",
+        "label": "En revisión",
+        "revision": submitted.revision,
+    }
+    await reviewer.disconnect()
+
+
+async def test_the_requesters_open_page_hears_of_the_new_state(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    author = await connect_as(users["rentas1"])
+    await step(users, in_review, "observe", "revisor1")
+    messages = await receive_all(author, 2)
+    assert [m["type"] for m in messages] == ["notification", "request_changed"]
+    assert messages[0]["kind"] == "observation"
+    assert messages[1]["state"] == "borrador"
+    assert messages[1]["label"] == "Borrador"
+    await author.disconnect()
+
+
+async def test_one_never_receives_anothers_notifications(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    stranger = await connect_as(users["social1"])
+    author = await connect_as(users["rentas1"])
+    await step(users, in_review, "observe", "revisor1")
+    assert (await author.receive_json_from(timeout=TIMEOUT))["type"] == "notification"
+    assert await stranger.receive_nothing(timeout=QUIET)
+
+    # Even an event with another person's notification id, sent to the stranger's own
+    # group, is checked against the database and dropped.
+    theirs = await database_sync_to_async(Notification.objects.filter(recipient=users["rentas1"]).first)()
+    await database_sync_to_async(services.push)(
+        [(services.user_group(users["social1"].pk), {"type": "notify", "id": theirs.pk})]
+    )
+    assert await stranger.receive_nothing(timeout=QUIET)
+    await still_serving(stranger)
+    await stranger.disconnect()
+    await author.disconnect()
+
+
+async def test_the_actor_gets_no_notification_of_their_own_action(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    reviewer = await connect_as(users["revisor1"])
+    await step(users, in_review, "forward", "revisor1")
+    (message,) = await receive_all(reviewer, 1)
+    assert message["type"] == "request_changed", "only the hint for the actor's other tabs"
+    assert await reviewer.receive_nothing(timeout=QUIET)
+    await reviewer.disconnect()
+
+
+async def test_a_notification_about_a_request_one_can_no_longer_see_is_not_pushed(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    stranger = await connect_as(users["social1"])
+
+    @database_sync_to_async
+    def plant():
+        # As if social1 had been told before losing access.
+        return Notification.objects.create(
+            recipient=users["social1"], kind=Kind.COMMENT, request=in_review, message="Oculta", url="/"
+        ).pk
+
+    hidden = await plant()
+    group = services.user_group(users["social1"].pk)
+    await database_sync_to_async(services.push)(
+        [(group, {"type": "notify", "id": hidden}), (group, {"type": "request_changed", "request_id": in_review.pk})]
+    )
+    assert await stranger.receive_nothing(timeout=QUIET)
+    await still_serving(stranger)
+    await stranger.disconnect()
+
+
+# --- who may connect ---------------------------------------------------------------------------
+
+
+async def test_anonymous_sockets_are_refused():
+    from django.contrib.auth.models import AnonymousUser
+
+    for scope_user in (AnonymousUser(), None):
+        communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), PATH)
+        if scope_user is not None:
+            communicator.scope["user"] = scope_user
+        connected, code = await communicator.connect(timeout=TIMEOUT)
+        assert not connected
+        assert code == 4401
+
+
+async def test_an_inactive_user_is_refused(users):
+    await database_sync_to_async(get_user_model().objects.filter(pk=users["rentas1"].pk).update)(is_active=False)
+    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), PATH)
+    communicator.scope["user"] = users["rentas1"]
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert not connected
+
+
+@database_sync_to_async
+def logged_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def browser_headers(client, origin="http://testserver"):
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return [(b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"host", b"testserver")]
+
+
+async def test_through_the_whole_application_with_a_session_and_an_allowed_origin(users, units):
+    client = await logged_in_client(users["revisor1"])
+    communicator = WebsocketCommunicator(application, PATH, headers=browser_headers(client))
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    await step(users, draft, "submit", "rentas1")
+    assert (await communicator.receive_json_from(timeout=TIMEOUT))["kind"] == "new_submission"
+    await communicator.disconnect()
+
+
+async def test_another_origin_or_no_session_is_refused(users):
+    client = await logged_in_client(users["revisor1"])
+    foreign = WebsocketCommunicator(application, PATH, headers=browser_headers(client, origin="https://evil.example"))
+    connected, _ = await foreign.connect(timeout=TIMEOUT)
+    assert not connected
+    anonymous = WebsocketCommunicator(application, PATH, headers=[(b"origin", b"http://testserver")])
+    connected, code = await anonymous.connect(timeout=TIMEOUT)
+    assert not connected
+    assert code == 4401
+
+
+async def test_the_client_cannot_choose_a_group_by_path(users):
+    client = await logged_in_client(users["revisor1"])
+    communicator = WebsocketCommunicator(application, "/ws/notificaciones/user-1/", headers=browser_headers(client))
+    with pytest.raises(ValueError, match="No route found"):
+        await communicator.connect(timeout=TIMEOUT)
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+
+async def test_logout_closes_the_socket(users):
+    client = await logged_in_client(users["rentas1"])
+    communicator = await connect_as(users["rentas1"])
+    response = await database_sync_to_async(client.post)("/salir/")
+    assert response.status_code == 302
+    await assert_closed(communicator, CLOSE_FORCED)
+
+
+async def test_logout_closes_only_the_sockets_of_that_session(users):
+    laptop = await logged_in_client(users["rentas1"])
+    phone = await logged_in_client(users["rentas1"])
+    on_laptop = WebsocketCommunicator(application, PATH, headers=browser_headers(laptop))
+    on_phone = WebsocketCommunicator(application, PATH, headers=browser_headers(phone))
+    assert (await on_laptop.connect(timeout=TIMEOUT))[0]
+    assert (await on_phone.connect(timeout=TIMEOUT))[0]
+    await database_sync_to_async(laptop.post)("/salir/")
+    await assert_closed(on_laptop, CLOSE_FORCED)
+    assert await on_phone.receive_nothing(timeout=QUIET)
+    await still_serving(on_phone)
+    await on_phone.disconnect()
+
+
+async def test_a_session_that_ended_elsewhere_closes_the_socket_at_the_next_check(users, settings):
+    settings.NOTIFICATIONS_WS_RECHECK_SECONDS = 0
+    client = await logged_in_client(users["rentas1"])
+    communicator = WebsocketCommunicator(application, PATH, headers=browser_headers(client))
+    assert (await communicator.connect(timeout=TIMEOUT))[0]
+    await still_serving(communicator)
+    await database_sync_to_async(Session.objects.all().delete)()
+    await communicator.send_json_to({"type": "ping"})
+    await assert_closed(communicator, CLOSE_FORCED)
+
+
+async def test_deactivating_a_user_closes_their_sockets(users):
+    communicator = await connect_as(users["rentas1"])
+
+    @database_sync_to_async
+    def deactivate():
+        user = get_user_model().objects.get(pk=users["rentas1"].pk)
+        user.is_active = False
+        user.save()
+
+    await deactivate()
+    await assert_closed(communicator, CLOSE_FORCED)
+
+
+async def test_a_user_deactivated_without_signals_is_closed_at_the_next_event(users, units):
+    communicator = await connect_as(users["revisor1"])
+    await database_sync_to_async(get_user_model().objects.filter(pk=users["revisor1"].pk).update)(is_active=False)
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    await step(users, draft, "submit", "rentas1")  # revisor1 is inactive: only hints reach the group
+    await database_sync_to_async(services.push)(
+        [(services.user_group(users["revisor1"].pk), {"type": "request_changed", "request_id": draft.pk})]
+    )
+    await assert_closed(communicator, CLOSE_FORCED)
+
+
+# --- what a client may send ---------------------------------------------------------------------
+
+
+async def test_ping_is_answered(users):
+    communicator = await connect_as(users["rentas1"])
+    await still_serving(communicator)
+    await communicator.disconnect()
+
+
+async def test_malformed_unknown_and_huge_messages_are_ignored_and_logged(users, caplog):
+    communicator = await connect_as(users["rentas1"])
+    with caplog.at_level(logging.WARNING, logger="notifications"):
+        await communicator.send_to(text_data="{no es json")
+        await communicator.send_to(text_data="null")
+        await communicator.send_to(bytes_data=b"\x00\x01\x02")
+        await communicator.send_json_to([1, 2, 3])
+        await communicator.send_json_to({"type": "subscribe", "group": "user-1"})
+        await communicator.send_json_to({"type": "notify", "id": 1})
+        await communicator.send_json_to({"type": "force_close"})
+        await communicator.send_to(text_data='{"type": "ping", "pad": "' + "x" * 100_000 + '"}')
+        assert await communicator.receive_nothing(timeout=QUIET)
+        await still_serving(communicator)
+    warnings = [record.getMessage() for record in caplog.records if record.name == "notifications"]
+    assert sum("JSON mal formado" in w for w in warnings) == 1
+    assert sum("mensaje desconocido" in w for w in warnings) == 5
+    assert sum("binario" in w for w in warnings) == 1
+    assert sum("100" in w and "caracteres" in w for w in warnings) == 1
+    await communicator.disconnect()
+
+
+async def test_a_flood_closes_the_socket(users, caplog):
+    communicator = await connect_as(users["rentas1"])
+    limit = settings.NOTIFICATIONS_WS_MAX_MESSAGES
+    with caplog.at_level(logging.WARNING, logger="notifications"):
+        for _ in range(limit):
+            await communicator.send_json_to({"type": "ping"})
+        for _ in range(limit):
+            assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+        await communicator.send_json_to({"type": "ping"})
+        await assert_closed(communicator, CLOSE_FLOOD)
+    assert "demasiados mensajes" in caplog.text
+
+
+async def test_a_failing_database_read_is_logged_and_the_socket_keeps_serving(users, units, monkeypatch, caplog):
+    communicator = await connect_as(users["revisor1"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("base de datos bloqueada")
+
+    monkeypatch.setattr("notifications.selectors.visible_notification", broken)
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    with caplog.at_level(logging.ERROR, logger="notifications"):
+        await step(users, draft, "submit", "rentas1")
+        (changed,) = await receive_all(communicator, 1)
+    assert changed["type"] == "request_changed", "the notification failed, the next event still came"
+    assert "No se pudo preparar un aviso en vivo" in caplog.text
+    await still_serving(communicator)
+    await communicator.disconnect()
+
+
+async def test_marking_read_in_one_tab_updates_the_count_in_the_others(users, units):
+    await in_state(users, units, State.IN_REVIEW)
+    await in_state(users, units, State.IN_REVIEW)
+    other_tab = await connect_as(users["revisor1"])
+
+    @database_sync_to_async
+    def mark_one():
+        first = Notification.objects.filter(recipient=users["revisor1"]).order_by("pk").first()
+        return services.mark_read(users["revisor1"], [first.pk])
+
+    assert await mark_one() == 1
+    assert await other_tab.receive_json_from(timeout=TIMEOUT) == {"type": "unread", "unread": 1}
+    await other_tab.disconnect()

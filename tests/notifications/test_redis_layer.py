@@ -1,0 +1,172 @@
+"""The live socket through a real Redis channel layer, the scale-out setup: the same
+delivery and isolation as with the in-memory layer, plus a push that crosses event loops
+(as one from another worker process would).
+
+A session fixture starts Debian's redis-server on a free loopback port, with no
+persistence, in a temporary directory, and stops it afterwards.
+"""
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers, get_channel_layer
+
+from notifications import services
+from notifications.models import Notification
+from tests.conftest import skip_or_fail
+from tests.factories import create_request, request_in_state
+from tests.notifications.test_consumers import TIMEOUT, connect_as, receive_all, step, still_serving
+from workflows.models import State
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+START_TIMEOUT = 15  # seconds
+QUIET = 0.5
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        skip_or_fail("the Redis channel-layer tests need redis-server (Debian: apt-get install redis-server)")
+    import redis
+
+    directory = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    log_path = directory / "redis.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command line, Debian's redis-server
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+            ],
+            cwd=directory,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"redis-server exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    if client.ping():
+                        break
+                except redis.exceptions.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"redis-server did not answer PING in {START_TIMEOUT} s:\n{log_path.read_text()[-3000:]}"
+                    )
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            client.close()
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest_asyncio.fixture
+async def redis_layer(redis_url, settings):
+    """CHANNEL_LAYERS pointed at the test server, with a prefix of its own per test."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+        }
+    }
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    yield layer
+    await layer.flush()
+    await layer.close_pools()
+    channel_layers.backends.clear()
+
+
+async def test_the_layer_is_redis(redis_layer):
+    assert type(redis_layer).__module__ == "channels_redis.core"
+
+
+async def test_a_real_transition_reaches_the_reviewer_through_redis(redis_layer, users, units):
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    reviewer = await connect_as(users["revisor1"])
+    submitted = await step(users, draft, "submit", "rentas1")
+    notification, changed = await receive_all(reviewer, 2)
+    assert notification["type"] == "notification"
+    assert notification["kind"] == "new_submission"
+    assert notification["url"] == f"/solicitudes/{submitted.pk}/"
+    assert notification["unread"] == 1
+    assert changed["type"] == "request_changed"
+    assert changed["state"] == "en_revision"
+    await reviewer.disconnect()
+
+
+async def test_every_socket_of_a_person_hears_it_and_nobody_else_does(redis_layer, users, units):
+    in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
+    first_tab = await connect_as(users["rentas1"])
+    second_tab = await connect_as(users["rentas1"])
+    stranger = await connect_as(users["social1"])
+    await step(users, in_review, "observe", "revisor1")
+    for tab in (first_tab, second_tab):
+        messages = await receive_all(tab, 2)
+        assert [m["type"] for m in messages] == ["notification", "request_changed"]
+        assert messages[0]["kind"] == "observation"
+    assert await stranger.receive_nothing(timeout=QUIET)
+
+    theirs = await database_sync_to_async(Notification.objects.filter(recipient=users["rentas1"]).first)()
+    await database_sync_to_async(services.push)(
+        [(services.user_group(users["social1"].pk), {"type": "notify", "id": theirs.pk})]
+    )
+    assert await stranger.receive_nothing(timeout=QUIET)
+    await still_serving(stranger)
+    for communicator in (first_tab, second_tab, stranger):
+        await communicator.disconnect()
+
+
+async def test_a_push_from_another_event_loop_arrives(redis_layer, users, units):
+    """A worker that is not this process's event loop (another daphne, a cron command)
+    pushes through Redis: here a plain thread, which runs its own loop."""
+    in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
+    author = await connect_as(users["rentas1"])
+    group = services.user_group(users["rentas1"].pk)
+    worker = threading.Thread(
+        target=services.push, args=([(group, {"type": "request_changed", "request_id": in_review.pk})],)
+    )
+    worker.start()
+    worker.join(timeout=TIMEOUT)
+    message = await author.receive_json_from(timeout=TIMEOUT)
+    assert message == {
+        "type": "request_changed",
+        "request_id": in_review.pk,
+        "state": "en_revision",
+        "label": "En revisión",
+        "revision": in_review.revision,
+    }
+    await author.disconnect()
