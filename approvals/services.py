@@ -13,6 +13,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.services import record_event
+from notifications import services as notification_services
+from notifications.models import Kind
 from organization.roles import Role
 from organization.selectors import roles_of
 from workflows.models import MaterialRequest, State
@@ -170,4 +172,19 @@ def reassign_task(actor, task_pk, to_user) -> Task:
             target=material_request,
             data={"task": task.flow_task.name, "to": to_user.get_username()},
         )
+        if to_user.pk != actor.pk:
+            notification_services.store_notifications(
+                recipients={to_user: Kind.TASK_ASSIGNED},
+                actor=actor,
+                material_request=material_request,
+                messages={
+                    Kind.TASK_ASSIGNED: _("%(who)s le asignó la tarea «%(task)s» de %(reference)s «%(title)s».")
+                    % {
+                        "who": actor.get_full_name() or actor.get_username(),
+                        "task": task.flow_task.task_title,
+                        "reference": material_request.reference,
+                        "title": material_request.title,
+                    }
+                },
+            )
     return task

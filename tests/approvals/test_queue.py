@@ -391,3 +391,15 @@ def test_pages_need_a_login(client, review_task, name):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert task_state(review_task) == (STATUS.NEW, None)
+
+
+def test_the_new_owner_of_a_reassigned_task_is_notified(users, units):
+    from notifications.models import Notification
+
+    material_request = request_in_state(users, units, State.IN_REVIEW)
+    task = flow_sync.current_task(material_request)
+    flow_sync.take_task(users["revisor1"], task.pk)
+    flow_sync.reassign_task(users["revisor1"], task.pk, users["revisor2"])
+    notification = Notification.objects.get(recipient=users["revisor2"], kind="task_assigned")
+    assert material_request.reference in notification.message
+    assert "le asignó la tarea" in notification.message
