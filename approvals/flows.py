@@ -20,6 +20,17 @@ def _state(activation):
     return activation.process.artifact.state
 
 
+def _human_task(title, codename):
+    """A person's task on the request, open to whoever holds `codename` on it; when done,
+    the router picks the next one."""
+    return (
+        flow.View(open_task)
+        .Annotation(title=title)
+        .Permission(f"workflows.{codename}", obj=lambda process: process.artifact)
+        .Next(this.route)
+    )
+
+
 class PublicationFlow(flow.Flow):
     process_class = PublicationProcess
     # A row lock on the process on PostgreSQL; SQLite ignores FOR UPDATE and relies on
@@ -41,40 +52,15 @@ class PublicationFlow(flow.Flow):
     )
 
     # The communications office reviews: forward to approval or observe back to the unit.
-    review = (
-        flow.View(open_task)
-        .Annotation(title=_("Revisar la solicitud"))
-        .Permission("workflows.review_materialrequest", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+    review = _human_task(_("Revisar la solicitud"), "review_materialrequest")
     # The gerente (or the encargado) approves, returns or rejects.
-    approval = (
-        flow.View(open_task)
-        .Annotation(title=_("Decidir la aprobación"))
-        .Permission("workflows.approve_materialrequest", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+    approval = _human_task(_("Decidir la aprobación"), "approve_materialrequest")
     # The publicador publishes (or records the speech delivered, the sign installed).
-    publication = (
-        flow.View(open_task)
-        .Annotation(title=_("Publicar"))
-        .Permission("workflows.publish_materialrequest", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+    publication = _human_task(_("Publicar"), "publish_materialrequest")
     # Observed or returned: the unit corrects and submits again.
-    correction = (
-        flow.View(open_task)
-        .Annotation(title=_("Corregir y volver a enviar"))
-        .Permission("workflows.submit_materialrequest", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+    correction = _human_task(_("Corregir y volver a enviar"), "submit_materialrequest")
     # Published on the urgent path: a second person reviews it afterwards.
-    post_review = (
-        flow.View(open_task)
-        .Annotation(title=_("Revisión posterior de publicación urgente"))
-        .Permission("workflows.postreview_materialrequest", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+    post_review = _human_task(_("Revisión posterior de publicación urgente"), "postreview_materialrequest")
 
     end = flow.End()
 
