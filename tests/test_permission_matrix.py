@@ -31,8 +31,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
+from docx import Document
 
 from audit.models import AuditEvent
+from documents.models import DocumentVersion
+from documents.services import record_version
 from organization.models import Delegation
 from organization.roles import Role
 from organization.services import create_delegation, ensure_unit, ensure_user
@@ -233,6 +236,12 @@ def expect_upload(username, obj):
     return answer(username, obj, allowed=may_edit)
 
 
+def expect_import(username, obj):
+    """Importing a .docx replaces a draft's body: editors of drafts only."""
+    result = answer(username, obj, allowed=may_edit)
+    return 400 if result == 302 and obj.state != DRAFT else result
+
+
 def expect_download(username, obj):
     return expect_detail(username, obj)
 
@@ -281,10 +290,15 @@ OBJECT_URLS = {
     # One column per action code: see test_action_matrix.
     "workflows:request_action": ObjectURL(("pk",), "POST", note="per action code"),
     "workflows:attachment_upload": ObjectURL(("pk",), "POST", expect_upload),
+    "workflows:import_docx": ObjectURL(("pk",), "POST", expect_import),
     "workflows:attachment_download": ObjectURL(("pk", "attachment_id"), "GET", expect_download),
     "workflows:attachment_remove": ObjectURL(("pk", "attachment_id"), "POST", expect_remove),
     "workflows:share_create": ObjectURL(("pk",), "POST", expect_share),
     "workflows:share_revoke": ObjectURL(("pk", "share_id"), "POST", expect_share),
+    # Document versions: whoever may see the request, else 404 (tests/documents).
+    "workflows:version_list": ObjectURL(("pk",), "GET", expect_detail),
+    "workflows:version_compare": ObjectURL(("pk",), "GET", expect_detail),
+    "workflows:version_docx": ObjectURL(("pk", "number"), "GET", expect_download),
     # Delegations, not requests: see test_delegation_revoke_matrix.
     "organization:delegation_revoke": ObjectURL(("pk",), "POST", note="delegations"),
     # A request's state for a reconnecting page: whoever may see the request, else 404.
@@ -541,6 +555,9 @@ def build_dataset() -> Dataset:
             material_request = run_step(users, material_request, step)
         assert material_request.state == obj.state, obj.key
         # A share with a unit none of the matrix's people belongs to: visibility unchanged.
+        if not DocumentVersion.objects.filter(request=material_request).exists():
+            # Drafts never submitted have no version yet: give every request one to download.
+            record_version(actor=users[obj.author], material_request=material_request, reason="edit")
         share = services.share_request(heads[obj.unit], material_request, reason="Coautoría.", unit=seguridad)
         pks[obj.key], attachments[obj.key], shares[obj.key] = material_request.pk, attachment.pk, share.pk
         revisions[obj.key] = material_request.revision
@@ -658,6 +675,16 @@ def action_data(code, revision):
     return data
 
 
+def docx_upload():
+    """A small real Word document, as a person would upload it."""
+    document = Document()
+    document.add_heading("Nota de prensa", level=1)
+    document.add_paragraph("Texto importado desde Word.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return SimpleUploadedFile("nota.docx", buffer.getvalue())
+
+
 def object_path(name, dataset, obj):
     pk = dataset.pks[obj.key]
     # The missing request borrows a real attachment/share id: only the request is missing.
@@ -667,12 +694,18 @@ def object_path(name, dataset, obj):
         kwargs["attachment_id"] = dataset.attachments[sibling]
     if "share_id" in OBJECT_URLS[name].id_kwargs:
         kwargs["share_id"] = dataset.shares[sibling]
-    return reverse(name, kwargs=kwargs)
+    if "number" in OBJECT_URLS[name].id_kwargs:
+        kwargs["number"] = 1  # every request of the dataset has a first document version
+    return reverse(name, kwargs=kwargs) + QUERIES.get(name, "")
 
+
+# Pages that need a query string to answer 200.
+QUERIES = {"workflows:version_compare": "?a=1&b=1"}
 
 POST_DATA = {
     "workflows:attachment_upload": lambda dataset: lambda: {"file": pdf_upload("nuevo.pdf"), "description": "Otro"},
     "workflows:attachment_remove": lambda dataset: {},
+    "workflows:import_docx": lambda dataset: lambda: {"file": docx_upload()},
     "workflows:share_create": lambda dataset: {"unit": dataset.units["obras"].pk, "reason": "Revisión técnica."},
     "workflows:share_revoke": lambda dataset: {"reason": "Terminó la coordinación."},
 }
@@ -924,6 +957,8 @@ def test_a_hidden_request_and_a_missing_one_get_the_same_answer(dataset):
             kwargs["attachment_id"] = dataset.attachments["social/borrador"]
         if "share_id" in spec.id_kwargs:
             kwargs["share_id"] = dataset.shares["social/borrador"]
+        if "number" in spec.id_kwargs:
+            kwargs["number"] = 1
         bodies = []
         for pk in (hidden, missing):
             path = reverse(name, kwargs={"pk": pk, **kwargs})

@@ -26,6 +26,10 @@ EVENT_LABELS = {
     "detach": _("Quitó un adjunto"),
     "share": _("Compartió la solicitud"),
     "unshare": _("Dejó de compartir la solicitud"),
+    "download": _("Descargó el documento"),
+    "take_task": _("Tomó la tarea"),
+    "release_task": _("Liberó la tarea"),
+    "reassign_task": _("Reasignó la tarea"),
 }
 
 

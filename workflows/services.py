@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from approvals import services as flow_sync
 from audit.services import record_event
+from documents.services import record_version
 from notifications.services import notify_transition
 
 from . import permissions, policies
@@ -27,6 +28,9 @@ from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
 from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
 from .references import next_reference
+
+# Transitions that freeze a document version: what was sent, approved and published.
+VERSIONED_ACTIONS = ("submit", "approve", "publish", "urgent_publish")
 
 # Fields of the request itself that a form may set; everything else moves only
 # through transitions.
@@ -113,6 +117,9 @@ def _transition(
             raise StaleRequest() from error
         permissions.sync_object_permissions(current)
         flow_sync.advance(actor, current, action=code)
+        version = (
+            record_version(actor=actor, material_request=current, reason=code) if code in VERSIONED_ACTIONS else None
+        )
         notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
         record_event(
             actor=actor,
@@ -122,6 +129,7 @@ def _transition(
             from_state=from_state,
             to_state=current.state,
             comment=comment,
+            version_hash=version.snapshot_sha256 if version else "",
             data=audit_data,
         )
     return current
@@ -139,7 +147,21 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         current.save()
     except ConcurrentTransition as error:
         raise StaleRequest() from error
-    record_event(actor=actor, action=action, target=current, from_state=from_state, to_state=current.state, data=data)
+    # Once submitted, every content change is a new document version.
+    version = (
+        record_version(actor=actor, material_request=current, reason="edit")
+        if current.submitted_at is not None
+        else None
+    )
+    record_event(
+        actor=actor,
+        action=action,
+        target=current,
+        from_state=from_state,
+        to_state=current.state,
+        version_hash=version.snapshot_sha256 if version else "",
+        data=data,
+    )
     if from_state != current.state:
         permissions.sync_object_permissions(current)
         flow_sync.advance(actor, current, action="reopen")

@@ -1,5 +1,8 @@
 from django.urls import path
 
+from documents import import_views
+from documents import views as document_views
+
 from . import views
 
 app_name = "workflows"
@@ -17,4 +20,8 @@ urlpatterns = [
     path("<int:pk>/adjuntos/<int:attachment_id>/eliminar/", views.attachment_remove, name="attachment_remove"),
     path("<int:pk>/compartir/", views.share_create, name="share_create"),
     path("<int:pk>/compartir/<int:share_id>/revocar/", views.share_revoke, name="share_revoke"),
+    path("<int:pk>/importar-docx/", import_views.import_docx, name="import_docx"),
+    path("<int:pk>/versiones/", document_views.version_list, name="version_list"),
+    path("<int:pk>/versiones/comparar/", document_views.version_compare, name="version_compare"),
+    path("<int:pk>/versiones/<int:number>/docx/", document_views.version_docx, name="version_docx"),
 ]

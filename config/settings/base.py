@@ -182,6 +182,8 @@ NOTIFICATIONS_WS_RECHECK_SECONDS = 60
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A .docx imported as a draft's body: checked as a zip (sizes, count, ratio) before parsing.
+DOCX_IMPORT_MAX_BYTES = env.int("DOCX_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Reference numbers people quote: COM-2026-00042.
 REQUEST_REFERENCE_PREFIX = env.str("REQUEST_REFERENCE_PREFIX", default="COM")

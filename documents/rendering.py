@@ -1,0 +1,482 @@
+"""Deterministic DOCX rendering: one layout per request kind, from a version's frozen
+fields only (its snapshot, number, state and creation time), never from the live request.
+
+The same version always gives the same bytes: core-property dates come from the
+version, and the zip is rewritten with fixed entry times, sorted names and one
+compression method.
+"""
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.files.storage import default_storage
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from workflows.models import Kind, State
+
+from .snapshots import approval_lines, money, spanish_date, spanish_datetime, state_label
+
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+DRAFT_MARK = "BORRADOR"
+APPROVED_MARK = "APROBADO"
+URGENT_MARK = "PUBLICACIÓN URGENTE"
+DARK_RED = RGBColor(0xA0, 0x10, 0x10)
+DARK_GREEN = RGBColor(0x10, 0x60, 0x30)
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """Everything a document may show: a version's frozen fields."""
+
+    snapshot: dict
+    number: int
+    state: str
+    created_at: datetime
+    snapshot_sha256: str
+
+    @classmethod
+    def of(cls, version) -> "Frozen":
+        return cls(version.snapshot, version.number, version.state, version.created_at, version.snapshot_sha256)
+
+    @property
+    def content(self) -> dict:
+        return self.snapshot.get("content", {})
+
+    @property
+    def details(self) -> dict:
+        return self.content.get("details", {})
+
+    @property
+    def approval(self) -> dict | None:
+        return self.snapshot.get("approval")
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.content.get("kind", ""), self.state)
+
+    @property
+    def marks(self) -> list[str]:
+        if self.state not in (State.APPROVED, State.PUBLISHED):
+            return [DRAFT_MARK]
+        if not self.approval:
+            return []
+        return [APPROVED_MARK, URGENT_MARK] if self.approval.get("urgent") else [APPROVED_MARK]
+
+
+def render_docx(version) -> bytes:
+    return render_frozen(Frozen.of(version))
+
+
+def render_frozen(frozen: Frozen) -> bytes:
+    document = Document()
+    _page_setup(document, frozen)
+    _header_footer(document, frozen)
+    LAYOUTS[frozen.content.get("kind")](document, frozen)
+    _attachments(document, frozen)
+    if frozen.approval:
+        _approval_block(document, frozen)
+    _core_properties(document, frozen)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalize_zip(buffer.getvalue())
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """Rewrite the package: sorted names, fixed dates and attributes, one compression."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in sorted(source.namelist()):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            target.writestr(info, source.read(name), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return out.getvalue()
+
+
+# --- common parts ---------------------------------------------------------------------------
+
+
+def _page_setup(document, frozen: Frozen) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin = section.bottom_margin = Cm(2.5)
+    normal = document.styles["Normal"]
+    normal.font.name = "DejaVu Sans"
+    normal.font.size = Pt(11)
+    # python-docx sets only the ASCII font; East Asian text must not fall back either.
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "DejaVu Sans")
+    normal.paragraph_format.space_after = Pt(6)
+    if frozen.content.get("kind") == Kind.SPEECH:
+        # A reading layout for the mayor: large type, wide spacing.
+        normal.font.size = Pt(16)
+        normal.paragraph_format.line_spacing = 1.5
+        normal.paragraph_format.space_after = Pt(12)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A field LibreOffice and Word both update when laying the pages out."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, f" {instruction} "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+            run._r.append(element)
+        elif text.startswith(" "):
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+            run._r.append(element)
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+            run._r.append(element)
+
+
+def _logo_bytes(logo: dict | None) -> bytes | None:
+    """The logo frozen in the snapshot, if the file still has the same hash."""
+    if not logo:
+        return None
+    try:
+        with open(logo["path"], "rb") as handle:
+            data = handle.read(LOGO_MAX_BYTES + 1)
+    except (OSError, KeyError):
+        return None
+    if hashlib.sha256(data).hexdigest() != logo.get("sha256"):
+        return None
+    return data
+
+
+def _header_footer(document, frozen: Frozen) -> None:
+    content = frozen.content
+    section = document.sections[0]
+    header = section.header
+    first = header.paragraphs[0]
+    first.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    logo = _logo_bytes(frozen.snapshot.get("logo"))
+    if logo:
+        first.add_run().add_picture(io.BytesIO(logo), height=Cm(1.5))
+        first = header.add_paragraph()
+        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = first.add_run(frozen.snapshot.get("municipality", ""))
+    run.bold = True
+    run.font.size = Pt(12)
+    unit = header.add_paragraph(content.get("unit", ""))
+    unit.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    unit.runs[0].font.size = Pt(9)
+    if frozen.marks:
+        mark = header.add_paragraph()
+        mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        marked = mark.add_run(" · ".join(frozen.marks))
+        marked.bold = True
+        marked.font.size = Pt(14)
+        marked.font.color.rgb = DARK_RED if DRAFT_MARK in frozen.marks else DARK_GREEN
+    line = header.add_paragraph(f"{content.get('reference', '')} · v{frozen.number} · {frozen.state_label}")
+    line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    line.runs[0].font.size = Pt(8)
+
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run(f"{content.get('reference', '')} · versión {frozen.number} · Página ")
+    _field(footer, "PAGE")
+    footer.add_run(" de ")
+    _field(footer, "NUMPAGES")
+    for run in footer.runs:
+        run.font.size = Pt(8)
+
+
+def _core_properties(document, frozen: Frozen) -> None:
+    content = frozen.content
+    moment = frozen.created_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    properties = document.core_properties
+    properties.title = content.get("title", "")
+    properties.author = content.get("author", "")
+    properties.subject = f"{content.get('kind_label', '')} · {content.get('unit', '')}"
+    properties.keywords = content.get("reference", "")
+    properties.category = content.get("kind_label", "")
+    properties.comments = f"SHA-256 de la versión: {frozen.snapshot_sha256}"
+    properties.last_modified_by = frozen.snapshot.get("municipality", "")
+    properties.revision = frozen.number
+    properties.version = f"v{frozen.number}"
+    properties.identifier = frozen.snapshot_sha256
+    properties.language = "es-PE"
+    properties.content_status = frozen.state_label
+    properties.created = moment
+    properties.modified = moment
+    properties.last_printed = moment
+
+
+def _heading(document, text: str, level: int = 1):
+    return document.add_heading(text, level=level)
+
+
+def _text(document, text: str, *, bold=False, italic=False, size=None, align=None):
+    """Paragraphs of free text: one per line, blank lines dropped."""
+    paragraphs = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        paragraph = document.add_paragraph()
+        run = paragraph.add_run(line.strip())
+        run.bold, run.italic = bold, italic
+        if size:
+            run.font.size = Pt(size)
+        if align is not None:
+            paragraph.alignment = align
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
+def _bullets(document, items) -> None:
+    for item in items:
+        if str(item).strip():
+            document.add_paragraph(str(item).strip(), style="List Bullet")
+
+
+def _facts_table(document, rows):
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (Cm(5), Cm(11))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for label, value in rows:
+        cells = table.add_row().cells
+        cells[0].text = ""
+        cells[0].paragraphs[0].add_run(label).bold = True
+        cells[1].text = str(value)
+        cells[0].width, cells[1].width = widths
+    document.add_paragraph()
+    return table
+
+
+def _identification(document, frozen: Frozen) -> None:
+    content = frozen.content
+    _facts_table(
+        document,
+        [
+            ("Unidad solicitante", content.get("unit", "")),
+            ("Referencia", content.get("reference", "")),
+            ("Título", content.get("title", "")),
+            ("Versión", f"v{frozen.number} · {spanish_datetime(frozen.created_at)}"),
+            ("Estado", frozen.state_label),
+            ("Autor", content.get("author", "")),
+            ("Fecha requerida", spanish_date(content.get("requested_by", ""))),
+        ],
+    )
+
+
+def _summary_and_body(document, frozen: Frozen, *, body_heading="Contenido") -> None:
+    content = frozen.content
+    _heading(document, "Resumen", 2)
+    _text(document, content.get("summary", ""))
+    if (content.get("body") or "").strip():
+        _heading(document, body_heading, 2)
+        _text(document, content.get("body", ""))
+
+
+def _attachments(document, frozen: Frozen) -> None:
+    attachments = frozen.content.get("attachments", [])
+    if not attachments:
+        return
+    _heading(document, "Adjuntos", 2)
+    _bullets(document, [f"{item['name']} — SHA-256 {item['sha256'][:16]}…" for item in attachments])
+
+
+def _approval_block(document, frozen: Frozen) -> None:
+    approval = frozen.approval
+    _heading(document, "Aprobación", 1)
+    rows = []
+    for line in approval_lines(approval):
+        label, _sep, value = line.partition(": ")
+        rows.append((label, value))
+    rows.append(("SHA-256 de esta versión", frozen.snapshot_sha256))
+    table = _facts_table(document, rows)
+    for row in table.rows:
+        if row.cells[0].text.startswith("SHA-256"):
+            # Small enough for the 64 hex digits to stay on one line, in any layout.
+            for run in row.cells[1].paragraphs[0].runs:
+                run.font.size = Pt(7)
+
+
+# --- one layout per kind ---------------------------------------------------------------------
+
+
+def _publication(document, frozen: Frozen) -> None:
+    content, details = frozen.content, frozen.details
+    fmt = details.get("format", "nota_prensa")
+    label = "NOTA DE PRENSA" if fmt == "nota_prensa" else details.get("format_label", "Publicación").upper()
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(f"{label} N° {content.get('reference', '')}")
+    run.bold = True
+    run.font.size = Pt(16)
+    dateline = document.add_paragraph(f"{frozen.snapshot.get('municipality', '')}, {spanish_date(frozen.created_at)}")
+    dateline.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    headline = document.add_heading(content.get("title", ""), level=0)
+    headline.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _text(document, details.get("lead", ""), bold=True, italic=True)
+    _text(document, content.get("body", ""))
+    document.add_paragraph()
+    _heading(document, "Canales de difusión", 2)
+    _bullets(document, details.get("channels_labels", []))
+    _heading(document, "Contacto de prensa", 2)
+    fallback_contact = f"{content.get('unit', '')} · {frozen.snapshot.get('municipality', '')}"
+    _text(document, details.get("contact", "") or fallback_contact)
+    document.add_paragraph().add_run().add_break(WD_BREAK.LINE)
+    _heading(document, "Ficha de la solicitud", 2)
+    _identification(document, frozen)
+    _heading(document, "Resumen", 2)
+    _text(document, content.get("summary", ""))
+
+
+def _campaign(document, frozen: Frozen) -> None:
+    content, details = frozen.content, frozen.details
+    _heading(document, f"CAMPAÑA: {content.get('title', '')}", 0)
+    _identification(document, frozen)
+    _heading(document, "Tipo de campaña", 2)
+    _text(document, details.get("campaign_type_label", ""))
+    _heading(document, "Objetivo", 2)
+    _text(document, details.get("objective", ""))
+    _heading(document, "Público objetivo", 2)
+    _text(document, details.get("audience", ""))
+    _heading(document, "Canales", 2)
+    _bullets(document, details.get("channels_labels", []))
+    _heading(document, "Fechas", 2)
+    _text(
+        document,
+        f"Del {spanish_date(details.get('start_date', ''))} al {spanish_date(details.get('end_date', ''))}",
+    )
+    _heading(document, "Presupuesto", 2)
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    header = table.rows[0].cells
+    header[0].paragraphs[0].add_run("Concepto").bold = True
+    header[1].paragraphs[0].add_run("Monto").bold = True
+    concept = f"Campaña {details.get('campaign_type_label', '').lower()}: {content.get('title', '')}"
+    row = table.add_row().cells
+    row[0].text, row[1].text = concept, money(details.get("budget", "0"))
+    total = table.add_row().cells
+    total[0].paragraphs[0].add_run("Total").bold = True
+    total[1].paragraphs[0].add_run(money(details.get("budget", "0"))).bold = True
+    for cells in (header, row, total):
+        cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph()
+    _summary_and_body(document, frozen)
+
+
+def _speech(document, frozen: Frozen) -> None:
+    content, details = frozen.content, frozen.details
+    _heading(document, "DISCURSO DEL ALCALDE", 0)
+    _text(document, content.get("title", ""), bold=True, size=20, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _heading(document, "Evento", 1)
+    duration = details.get("duration_minutes")
+    _facts_table(
+        document,
+        [
+            ("Evento", details.get("event_name", "")),
+            ("Lugar", details.get("place", "")),
+            ("Fecha y hora", spanish_datetime(details.get("event_at", ""))),
+            ("Duración", f"{duration} minutos" if duration else ""),
+            ("Orador", details.get("speaker", "")),
+        ],
+    )
+    _heading(document, "Mensajes clave", 1)
+    _bullets(document, (details.get("key_messages") or "").splitlines())
+    _heading(document, "Texto del discurso", 1)
+    _text(document, content.get("body", ""))
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _heading(document, "Ficha de la solicitud", 2)
+    _identification(document, frozen)
+    _heading(document, "Resumen", 2)
+    _text(document, content.get("summary", ""))
+
+
+def _image_bytes(attachment: dict) -> bytes | None:
+    """The photo's bytes if it is a PNG or JPEG already in storage, unchanged since the
+    snapshot (same SHA-256); None otherwise."""
+    name = attachment.get("file") or ""
+    if not name:
+        return None
+    try:
+        if default_storage.size(name) > IMAGE_MAX_BYTES:
+            return None
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read(IMAGE_MAX_BYTES + 1)
+    except OSError:
+        return None
+    if not (data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC)):
+        return None
+    if hashlib.sha256(data).hexdigest() != attachment.get("sha256"):
+        return None
+    return data
+
+
+def _signage(document, frozen: Frozen) -> None:
+    content, details = frozen.content, frozen.details
+    _heading(document, "FICHA TÉCNICA DE SEÑALIZACIÓN", 0)
+    _identification(document, frozen)
+    _heading(document, "Local", 1)
+    _facts_table(
+        document,
+        [
+            ("Local", details.get("premises", "")),
+            ("Dirección", details.get("address", "")),
+            ("Ubicación en el local", details.get("location_detail", "") or "—"),
+        ],
+    )
+    _heading(document, "Señales", 1)
+    table = document.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, label in zip(table.rows[0].cells, ("Tipo", "Dimensiones", "Material", "Cantidad", "Texto"), strict=True):
+        cell.paragraphs[0].add_run(label).bold = True
+    cells = table.add_row().cells
+    values = (
+        details.get("sign_type_label", ""),
+        details.get("dimensions", ""),
+        details.get("material", ""),
+        str(details.get("quantity", "")),
+        details.get("sign_text", ""),
+    )
+    for cell, value in zip(cells, values, strict=True):
+        cell.text = value
+    document.add_paragraph()
+    _heading(document, "Fotografías", 1)
+    photos = 0
+    for attachment in content.get("attachments", []):
+        data = _image_bytes(attachment)
+        if data is None:
+            continue
+        try:
+            document.add_picture(io.BytesIO(data), width=Cm(12))
+        except Exception:  # noqa: S112 - an unreadable image is left out, never fatal
+            continue
+        photos += 1
+        caption = document.add_paragraph(f"Foto {photos}: {attachment['name']}")
+        caption.runs[0].italic = True
+    if not photos:
+        _text(document, "Sin fotografías adjuntas.", italic=True)
+    _summary_and_body(document, frozen, body_heading="Especificaciones adicionales")
+
+
+LAYOUTS = {
+    Kind.PUBLICATION: _publication,
+    Kind.CAMPAIGN: _campaign,
+    Kind.SPEECH: _speech,
+    Kind.SIGNAGE: _signage,
+}

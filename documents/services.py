@@ -1,0 +1,164 @@
+"""Document versions: written inside the transaction of the change that makes them;
+their DOCX rendered once, stored, and checked each time it is read back."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.text import get_valid_filename
+
+from organization.roles import Role
+from organization.selectors import municipality_name, roles_of
+
+from . import snapshots
+from .models import APPROVAL_REASONS, DocumentVersion, Reason, RenderedDocument
+from .rendering import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC, render_docx
+
+
+class DocumentIntegrityError(Exception):
+    """A stored DOCX no longer matches the hash written when it was rendered."""
+
+
+def _role_label(user, *, delegated: bool) -> str:
+    with translation.override("es"):
+        roles = roles_of(user)
+        if Role.GERENTE in roles:
+            label = str(Role.GERENTE.label)
+        else:
+            label = next((str(role.label) for role in Role if role in roles), "")
+        if delegated:
+            return f"{label} (encargado de la aprobación)" if label else "Encargado de la aprobación"
+        return label
+
+
+def _approval_block(material_request, content: dict, number: int) -> dict:
+    approved_at = material_request.approved_at or timezone.now()
+    block = {
+        "approved_by": snapshots.person_name(material_request.approved_by),
+        "role": _role_label(material_request.approved_by, delegated=material_request.approved_on_behalf_of is not None)
+        if material_request.approved_by
+        else "",
+        "on_behalf_of": snapshots.person_name(material_request.approved_on_behalf_of),
+        "approved_at": approved_at.isoformat(),
+        "version": number,
+        "content_sha256": snapshots.sha256_of(content),
+        "urgent": bool(material_request.urgent),
+    }
+    if material_request.urgent:
+        block["urgent_reason"] = material_request.urgent_reason
+    return block
+
+
+def _logo() -> dict | None:
+    """The configured logo (settings.MUNICIPALITY_LOGO: a PNG or JPEG file path), frozen
+    by its hash; None, and a text-only header, when none is configured or usable."""
+    path = getattr(settings, "MUNICIPALITY_LOGO", "")
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(LOGO_MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > LOGO_MAX_BYTES or not data.startswith((PNG_MAGIC, JPEG_MAGIC)):
+        return None
+    return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def build_snapshot(material_request, *, reason: str, number: int) -> dict:
+    content = snapshots.build_content(material_request)
+    snapshot = {"schema": snapshots.SCHEMA, "municipality": municipality_name(), "content": content}
+    logo = _logo()
+    if logo:
+        snapshot["logo"] = logo
+    if reason in APPROVAL_REASONS:
+        snapshot["approval"] = _approval_block(material_request, content, number)
+    elif reason == Reason.PUBLISH:
+        # Publishing changes nothing in the text: the published version carries the
+        # approval of the version it publishes, so both share one hash.
+        approved = (
+            DocumentVersion.objects.filter(request=material_request, reason__in=APPROVAL_REASONS)
+            .order_by("-number")
+            .first()
+        )
+        if approved is not None and approved.snapshot.get("content") == content:
+            snapshot["approval"] = approved.snapshot["approval"]
+    return snapshot
+
+
+def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
+    """Freeze the request's current content as its next version.
+
+    Must run inside the transaction of the change it records (after the state change),
+    which already holds the request's lock; the unique (request, number) constraint
+    catches any writer that did not."""
+    if reason not in Reason.values:
+        raise ValueError(f"unknown document version reason: {reason!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_version must run inside the transaction of the change it records")
+    last = DocumentVersion.objects.filter(request=material_request).aggregate(last=Max("number"))["last"] or 0
+    number = last + 1
+    snapshot = build_snapshot(material_request, reason=reason, number=number)
+    return DocumentVersion.objects.create(
+        request=material_request,
+        number=number,
+        reason=reason,
+        state=material_request.state,
+        created_by=actor,
+        created_at=timezone.now(),
+        snapshot=snapshot,
+        snapshot_sha256=snapshots.sha256_of(snapshot),
+    )
+
+
+def docx_filename(version: DocumentVersion) -> str:
+    reference = version.snapshot.get("content", {}).get("reference") or version.request.reference
+    return get_valid_filename(f"{reference}-v{version.number}.docx")
+
+
+def _storage_name(version: DocumentVersion, sha: str) -> str:
+    reference = get_valid_filename(version.snapshot.get("content", {}).get("reference") or str(version.request_id))
+    return f"documents/{reference}/v{version.number}-{sha[:12]}.docx"
+
+
+def _read_back(rendered: RenderedDocument, version: DocumentVersion) -> tuple[bytes, str]:
+    try:
+        with default_storage.open(rendered.file.name, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        data = b""
+    if hashlib.sha256(data).hexdigest() == rendered.sha256:
+        return data, rendered.sha256
+    # The stored copy is missing or damaged: rendering is deterministic, so the
+    # original bytes can be made again, and must match the hash recorded for them.
+    data = render_docx(version)
+    if hashlib.sha256(data).hexdigest() != rendered.sha256:
+        raise DocumentIntegrityError(f"{version}: el documento generado no coincide con su hash registrado.")
+    return data, rendered.sha256
+
+
+def rendered_docx(version: DocumentVersion) -> tuple[bytes, str]:
+    """The version's DOCX and its SHA-256: rendered and stored on the first call, read
+    back and verified afterwards. Two first downloads may race: one record wins."""
+    rendered = RenderedDocument.objects.filter(version=version).first()
+    if rendered is not None:
+        return _read_back(rendered, version)
+    data = render_docx(version)
+    sha = hashlib.sha256(data).hexdigest()
+    name = _storage_name(version, sha)
+    saved = name if default_storage.exists(name) else default_storage.save(name, ContentFile(data))
+    record = RenderedDocument(version=version, sha256=sha, size=len(data))
+    record.file.name = saved
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        winner = RenderedDocument.objects.get(version=version)
+        if saved != winner.file.name and saved != name:
+            default_storage.delete(saved)
+        return _read_back(winner, version)
+    return data, sha

@@ -1,0 +1,247 @@
+"""The canonical content of a request, frozen as JSON, and its readable text lines.
+
+A snapshot is a plain dict of strings, numbers, booleans, lists and dicts: the same
+content always serializes to the same canonical JSON, hence the same SHA-256.
+"""
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import translation
+
+from workflows.models import DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
+
+SCHEMA = 1
+
+MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_of(value) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _details(material_request) -> dict:
+    model = DETAILS_MODELS[Kind(material_request.kind)]
+    # Read from the database, never from a cached relation: the snapshot must be what
+    # the transaction just wrote.
+    detail = model.objects.filter(request_id=material_request.pk).first()
+    if detail is None:
+        return {}
+    values = {}
+    channel_labels = dict(Channel.choices)
+    for field in detail._meta.fields:
+        if field.name in ("id", "request"):
+            continue
+        value = getattr(detail, field.name)
+        values[field.name] = _plain(value)
+        if field.choices:
+            values[f"{field.name}_label"] = str(getattr(detail, f"get_{field.name}_display")())
+        elif field.name == "channels":
+            values["channels_labels"] = [str(channel_labels.get(item, item)) for item in value]
+    return values
+
+
+def _attachments(material_request) -> list[dict]:
+    rows = material_request.attachments.order_by("original_name", "sha256", "pk").values_list(
+        "original_name", "sha256", "content_type", "size", "file"
+    )
+    return [
+        {"name": name, "sha256": sha, "content_type": content_type, "size": size, "file": file}
+        for name, sha, content_type, size, file in rows
+    ]
+
+
+def build_content(material_request) -> dict:
+    """The request's content as it is now in the database (within the caller's transaction)."""
+    with translation.override("es"):
+        return {
+            "reference": material_request.reference,
+            "kind": material_request.kind,
+            "kind_label": str(Kind(material_request.kind).label),
+            "title": material_request.title,
+            "unit": material_request.unit.name,
+            "author": person_name(material_request.author),
+            "requested_by": _plain(material_request.requested_by),
+            "summary": material_request.summary,
+            "body": material_request.body,
+            "emergency": bool(material_request.emergency),
+            "details": _details(material_request),
+            "attachments": _attachments(material_request),
+        }
+
+
+def state_label(kind: str, state: str) -> str:
+    with translation.override("es"):
+        if state == State.PUBLISHED and kind in Kind.values:
+            return str(PUBLISHED_LABELS[Kind(kind)])
+        return str(State(state).label) if state in State.values else state
+
+
+# --- Spanish dates ------------------------------------------------------------------------
+
+
+def local_datetime(value: str | datetime) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+
+
+def spanish_date(value: str | date | datetime) -> str:
+    """ "21 de noviembre de 2026"."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local_datetime(value)
+    return f"{value.day} de {MONTHS[value.month - 1]} de {value.year}"
+
+
+def spanish_datetime(value: str | datetime) -> str:
+    """ "21 de noviembre de 2026, 09:30 h"."""
+    if not value:
+        return ""
+    moment = local_datetime(value)
+    return f"{spanish_date(moment)}, {moment:%H:%M} h"
+
+
+def money(value: str) -> str:
+    """ "S/ 1,500.00", the way Peruvian budgets are written."""
+    return f"S/ {Decimal(value or '0'):,.2f}"
+
+
+# --- readable lines, for the diff -------------------------------------------------------
+
+DETAIL_LINES = {
+    Kind.PUBLICATION: (
+        ("format_label", "Formato"),
+        ("channels_labels", "Canales"),
+        ("lead", "Entradilla"),
+        ("contact", "Contacto de prensa"),
+    ),
+    Kind.CAMPAIGN: (
+        ("campaign_type_label", "Tipo de campaña"),
+        ("objective", "Objetivo"),
+        ("audience", "Público objetivo"),
+        ("channels_labels", "Canales"),
+        ("start_date", "Inicio"),
+        ("end_date", "Fin"),
+        ("budget", "Presupuesto"),
+    ),
+    Kind.SPEECH: (
+        ("event_name", "Evento"),
+        ("place", "Lugar"),
+        ("event_at", "Fecha y hora"),
+        ("speaker", "Orador"),
+        ("duration_minutes", "Duración (minutos)"),
+        ("key_messages", "Mensajes clave"),
+    ),
+    Kind.SIGNAGE: (
+        ("premises", "Local"),
+        ("address", "Dirección"),
+        ("location_detail", "Ubicación en el local"),
+        ("sign_type_label", "Tipo de señal"),
+        ("dimensions", "Dimensiones"),
+        ("material", "Material"),
+        ("quantity", "Cantidad"),
+        ("sign_text", "Texto de la señal"),
+    ),
+}
+
+
+def _format_detail(key: str, value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if key in ("start_date", "end_date"):
+        return spanish_date(value)
+    if key == "event_at":
+        return spanish_datetime(value)
+    if key == "budget":
+        return money(value)
+    return "" if value is None else str(value)
+
+
+def _labelled(label: str, text: str) -> list[str]:
+    lines = str(text).splitlines() or [""]
+    if len(lines) == 1:
+        return [f"{label}: {lines[0]}"]
+    return [f"{label}:", *(f"  {line}" for line in lines)]
+
+
+def snapshot_lines(snapshot: dict) -> list[str]:
+    """The snapshot as Spanish text lines, one fact per line, for people to compare."""
+    content = snapshot.get("content", {})
+    lines = [
+        f"Referencia: {content.get('reference', '')}",
+        f"Tipo: {content.get('kind_label', '')}",
+        f"Título: {content.get('title', '')}",
+        f"Unidad solicitante: {content.get('unit', '')}",
+        f"Autor: {content.get('author', '')}",
+        f"Fecha requerida: {spanish_date(content.get('requested_by', ''))}",
+        f"Mensaje de emergencia o prevención: {'sí' if content.get('emergency') else 'no'}",
+    ]
+    lines += _labelled("Resumen", content.get("summary", ""))
+    details = content.get("details", {})
+    for key, label in DETAIL_LINES.get(content.get("kind"), ()):
+        lines += _labelled(label, _format_detail(key, details.get(key, "")))
+    lines.append("Contenido:")
+    lines += [f"  {line}" for line in (content.get("body") or "").splitlines()]
+    lines.append("Adjuntos:")
+    for attachment in content.get("attachments", []):
+        lines.append(f"  {attachment['name']} (SHA-256 {attachment['sha256']})")
+    approval = snapshot.get("approval")
+    if approval:
+        lines += approval_lines(approval)
+    return lines
+
+
+def approval_lines(approval: dict) -> list[str]:
+    lines = [f"Aprobado por: {approval['approved_by']}", f"Cargo: {approval['role']}"]
+    if approval.get("on_behalf_of"):
+        lines.append(f"Por encargo de: {approval['on_behalf_of']}")
+    lines += [
+        f"Fecha y hora de aprobación: {spanish_datetime(approval['approved_at'])}",
+        f"Versión aprobada: v{approval['version']}",
+        f"SHA-256 del contenido aprobado: {approval['content_sha256']}",
+    ]
+    if approval.get("urgent"):
+        lines.append(f"Publicación urgente: {approval.get('urgent_reason', '')}")
+    return lines
