@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .write_once import WriteOnceModel
+
 GLOBAL_CHAIN = "global"
 
 
@@ -16,15 +18,11 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit record."""
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("El registro de auditoría no admite modificaciones.")
+class AuditEvent(WriteOnceModel):
+    write_once_error = AppendOnlyError
+    refused_change = "El registro de auditoría no admite modificaciones."
+    refused_deletion = "El registro de auditoría no admite eliminaciones."
 
-    def delete(self):
-        raise AppendOnlyError("El registro de auditoría no admite eliminaciones.")
-
-
-class AuditEvent(models.Model):
     chain = models.CharField(_("cadena"), max_length=60, db_index=True)
     sequence = models.PositiveIntegerField(_("posición en la cadena"))
     occurred_at = models.DateTimeField(_("fecha y hora (UTC)"), db_index=True)
@@ -60,8 +58,6 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(_("hash anterior"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("evento de auditoría")
         verbose_name_plural = _("eventos de auditoría")
@@ -71,12 +67,3 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
-
-    def save(self, *args, **kwargs):
-        # Integrity guard, not business logic: an event is written once.
-        if not self._state.adding:
-            raise AppendOnlyError("El registro de auditoría no admite modificaciones.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("El registro de auditoría no admite eliminaciones.")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.write_once import WriteOnceModel as BaseWriteOnceModel
 from workflows.models import MaterialRequest
 
 
@@ -28,28 +29,13 @@ class Reason(models.TextChoices):
 APPROVAL_REASONS = (Reason.APPROVE, Reason.URGENT_PUBLISH)
 
 
-class ImmutableQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableError("Las versiones de documentos no admiten modificaciones.")
-
-    def delete(self):
-        raise ImmutableError("Las versiones de documentos no admiten eliminaciones.")
-
-
-class WriteOnceModel(models.Model):
-    objects = ImmutableQuerySet.as_manager()
+class WriteOnceModel(BaseWriteOnceModel):
+    write_once_error = ImmutableError
+    refused_change = "Las versiones de documentos no admiten modificaciones."
+    refused_deletion = "Las versiones de documentos no admiten eliminaciones."
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        # Integrity guard, not business logic: a record is written once.
-        if not self._state.adding:
-            raise ImmutableError("Las versiones de documentos no admiten modificaciones.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError("Las versiones de documentos no admiten eliminaciones.")
 
 
 class DocumentVersion(WriteOnceModel):
