@@ -13,7 +13,7 @@ from viewflow.workflow import flow, lock
 from workflows.models import State
 
 from .models import PublicationProcess
-from .views import open_task
+from .task_pages import open_task
 
 
 def _state(activation):

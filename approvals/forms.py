@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Kind
 from workflows.models import SHORT_TEXT_MAX
 
 DECISIONS = [("approve", _("Aprobar")), ("return", _("Devolver a la unidad"))]
@@ -60,7 +61,5 @@ class NotificationFilterForm(forms.Form):
     tipo = forms.ChoiceField(label=_("Tipo"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from notifications.models import Kind
-
         super().__init__(*args, **kwargs)
         self.fields["tipo"].choices = [("", _("Todos")), *Kind.choices]

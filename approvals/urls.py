@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import task_pages, views
 
 app_name = "approvals"
 
@@ -11,5 +11,5 @@ urlpatterns = [
     path("tareas/<int:task_pk>/tomar/", views.take, name="take"),
     path("tareas/<int:task_pk>/liberar/", views.release, name="release"),
     path("tareas/<int:task_pk>/reasignar/", views.reassign, name="reassign"),
-    path("tareas/<int:task_pk>/", views.open_task, name="open_task"),
+    path("tareas/<int:task_pk>/", task_pages.open_task, name="open_task"),
 ]

@@ -10,22 +10,22 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from viewflow.workflow.models import Task
 
+from notifications import selectors as notification_selectors
 from organization.roles import Role
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
 from workflows.exceptions import WorkflowError
 
+from . import flows, selectors, services
 from .forms import BulkApproveForm, DecisionForm, NotificationFilterForm, ReassignForm
+from .task_pages import visible_task
 
 NOTIFICATIONS_PAGE_SIZE = 20
 
 
 def _notifications(request):
     """The person's notifications for the inbox, filtered and paginated."""
-    from notifications import selectors as notification_selectors
-
     filter_form = NotificationFilterForm(request.GET or None)
     status = kind = None
     if filter_form.is_bound and filter_form.is_valid():
@@ -44,8 +44,6 @@ def _notifications(request):
 
 
 def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=None, bulk_results=None):
-    from . import flows, selectors
-
     # ?parcial=tareas: only the task list, which the page reloads when a notification arrives.
     template = "approvals/_tasks.html" if request.GET.get("parcial") == "tareas" else "approvals/inbox.html"
 
@@ -160,19 +158,8 @@ def bulk_approve(request):
     return _inbox(request, bulk_results=results)
 
 
-def _visible_task(user, task_pk) -> Task:
-    """A task whose request the user may see; 404 otherwise (no leak of existence)."""
-    task = Task.objects.select_related("process").filter(pk=task_pk, flow_task_type="HUMAN").first()
-    if task is None or task.process.artifact_object_id is None:
-        raise Http404(_("No existe la tarea."))
-    request_selectors.get_visible_request(user, task.process.artifact_object_id)
-    return task
-
-
 def _queue_action(request, task_pk, operation, success_message, **kwargs):
-    from . import services
-
-    task = _visible_task(request.user, task_pk)
+    task = visible_task(request.user, task_pk)
     try:
         getattr(services, operation)(request.user, task.pk, **kwargs)
     except PermissionDenied as denied:
@@ -198,15 +185,8 @@ def release(request, task_pk):
 def reassign(request, task_pk):
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        _visible_task(request.user, task_pk)
+        visible_task(request.user, task_pk)
         return _inbox(request, status=400, error=_("Elija a quién reasignar la tarea."))
     return _queue_action(
         request, task_pk, "reassign_task", _("Tarea reasignada."), to_user=form.cleaned_data["to_user"]
     )
-
-
-@login_required
-def open_task(request, task_pk=None, **kwargs):
-    """A task's page is its request's page: decisions are taken there or in the inbox."""
-    task = _visible_task(request.user, task_pk)
-    return redirect("workflows:request_detail", pk=task.process.artifact_object_id)
