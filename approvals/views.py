@@ -15,7 +15,7 @@ from notifications import selectors as notification_selectors
 from organization.roles import Role
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
-from workflows.exceptions import WorkflowError
+from workflows.exceptions import REFUSALS, refusal
 
 from . import flows, selectors, services
 from .forms import BulkApproveForm, DecisionForm, NotificationFilterForm, ReassignForm
@@ -95,10 +95,8 @@ def _run(user, code, material_request, *, comment, revision):
         updated = workflow_services.ACTION_SERVICES[code](
             user, material_request, comment=comment, expected_revision=revision
         )
-    except PermissionDenied as denied:
-        return False, str(denied) or _("No tiene permiso para esta acción."), 403
-    except WorkflowError as refused:
-        return False, refused.message, refused.status_code
+    except REFUSALS as refused:
+        return False, *refusal(refused)
     return (
         True,
         _("%(reference)s: ahora está «%(state)s».")

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 
+from audit.services import record_event
 from organization.roles import Role
 from organization.selectors import municipality_name, roles_of
 
@@ -161,4 +162,19 @@ def rendered_docx(version: DocumentVersion) -> tuple[bytes, str]:
         if saved != winner.file.name and saved != name:
             default_storage.delete(saved)
         return _read_back(winner, version)
+    return data, sha
+
+
+def download_docx(actor, version: DocumentVersion) -> tuple[bytes, str]:
+    """A person downloads a version's DOCX: the file, and the audit event that says who
+    took which version's file (its hash included)."""
+    data, sha = rendered_docx(version)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="download",
+            target=version.request,
+            version_hash=version.snapshot_sha256,
+            data={"version": version.number, "file_sha256": sha, "format": "docx"},
+        )
     return data, sha

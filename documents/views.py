@@ -6,16 +6,14 @@ it exists or not."""
 import difflib
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from audit.services import record_event
 from workflows import selectors as request_selectors
 
 from . import selectors
-from .services import docx_filename, rendered_docx
+from .services import docx_filename, download_docx
 from .snapshots import snapshot_lines, state_label
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -39,15 +37,7 @@ def version_list(request, pk):
 def version_docx(request, pk, number):
     material_request = request_selectors.get_visible_request(request.user, pk)
     version = selectors.get_version(material_request, number)
-    data, sha = rendered_docx(version)
-    with transaction.atomic():
-        record_event(
-            actor=request.user,
-            action="download",
-            target=material_request,
-            version_hash=version.snapshot_sha256,
-            data={"version": version.number, "file_sha256": sha, "format": "docx"},
-        )
+    data, sha = download_docx(request.user, version)
     response = HttpResponse(data, content_type=DOCX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{docx_filename(version)}"'
     response["X-Content-SHA256"] = sha

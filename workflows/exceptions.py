@@ -2,6 +2,7 @@
 for the person and the HTTP status a view answers with. Lack of permission is Django's
 own PermissionDenied (403)."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 
@@ -36,3 +37,13 @@ class StaleRequest(WorkflowError):
                 "Revise su estado actual y vuelva a intentarlo."
             )
         )
+
+
+REFUSALS = (PermissionDenied, WorkflowError)
+
+
+def refusal(error) -> tuple[str, int]:
+    """The Spanish message and HTTP status a page answers a refused change with."""
+    if isinstance(error, PermissionDenied):
+        return str(error) or _("No tiene permiso para esta acción."), 403
+    return error.message, error.status_code

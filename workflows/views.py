@@ -13,7 +13,7 @@ from organization.selectors import unit_ids_of
 
 from . import policies, selectors, services
 from .display import detail_rows, history_rows
-from .exceptions import WorkflowError
+from .exceptions import REFUSALS, WorkflowError, refusal
 from .forms import (
     DETAILS_FORMS,
     AttachmentForm,
@@ -217,11 +217,10 @@ def request_action(request, pk, code):
     if form.is_valid():
         try:
             updated = services.ACTION_SERVICES[code](request.user, material_request, **form.service_kwargs())
-        except PermissionDenied as denied:
-            error, status = str(denied) or _("No tiene permiso para esta acción."), 403
-        except WorkflowError as refused:
-            _apply_service_error(form, refused)
-            error, status = refused.message, refused.status_code
+        except REFUSALS as refused:
+            if isinstance(refused, WorkflowError):
+                _apply_service_error(form, refused)
+            error, status = refusal(refused)
         else:
             messages.success(
                 request,
