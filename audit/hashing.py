@@ -25,6 +25,9 @@ HASHED_FIELDS = (
     "request_id",
     "prev_hash",
 )
+# Fields added later: part of the payload only when set, so events written before they
+# existed keep their hashes, and setting or clearing one afterwards breaks the hash.
+OPTIONAL_HASHED_FIELDS = ("unit_id", "request_kind")
 
 
 def canonical_payload(event) -> bytes:
@@ -34,8 +37,29 @@ def canonical_payload(event) -> bytes:
         if name == "occurred_at":
             value = value.isoformat(timespec="microseconds")
         values[name] = value
+    for name in OPTIONAL_HASHED_FIELDS:
+        value = getattr(event, name)
+        if value not in (None, ""):
+            values[name] = value
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
 def compute_hash(event) -> str:
     return hashlib.sha256(canonical_payload(event)).hexdigest()
+
+
+def checkpoint_payload(checkpoint) -> bytes:
+    values = {
+        "sequence": checkpoint.sequence,
+        "created_at": checkpoint.created_at.isoformat(timespec="microseconds"),
+        "created_by": checkpoint.created_by,
+        "chain_count": checkpoint.chain_count,
+        "event_count": checkpoint.event_count,
+        "heads": checkpoint.heads,
+        "prev_hash": checkpoint.prev_hash,
+    }
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_checkpoint_hash(checkpoint) -> str:
+    return hashlib.sha256(checkpoint_payload(checkpoint)).hexdigest()

@@ -5,8 +5,11 @@ belong to no request ("global"). Chains never serialize unrelated writers; an ev
 hash covers its canonical content and the previous event's hash in its chain.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .write_once import WriteOnceModel
@@ -47,6 +50,17 @@ class AuditEvent(WriteOnceModel):
     object_type = models.CharField(_("tipo de objeto"), max_length=60, blank=True)
     object_id = models.CharField(_("id del objeto"), max_length=40, blank=True)
     reference = models.CharField(_("referencia"), max_length=30, blank=True, db_index=True)
+    # Copied from the request the event concerns, so the log filters by unit and kind
+    # without joining; hashed when set (see hashing.OPTIONAL_HASHED_FIELDS).
+    unit = models.ForeignKey(
+        "organization.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unidad"),
+    )
+    request_kind = models.CharField(_("tipo de solicitud"), max_length=20, blank=True, db_index=True)
     from_state = models.CharField(_("estado anterior"), max_length=30, blank=True)
     to_state = models.CharField(_("estado nuevo"), max_length=30, blank=True)
     comment = models.TextField(_("comentario o motivo"), blank=True)
@@ -67,3 +81,86 @@ class AuditEvent(WriteOnceModel):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
+
+
+class AuditCheckpoint(WriteOnceModel):
+    """The heads of every chain at one moment, itself chained to the previous checkpoint.
+
+    A later rewrite of any chain (or the removal of its newest events) no longer matches
+    the head recorded here; `audit_verify` compares them."""
+
+    write_once_error = AppendOnlyError
+    refused_change = "Un punto de control de auditoría no admite modificaciones."
+    refused_deletion = "Un punto de control de auditoría no admite eliminaciones."
+
+    sequence = models.PositiveIntegerField(_("número"), unique=True)
+    created_at = models.DateTimeField(_("fecha y hora (UTC)"))
+    created_by = models.CharField(_("creado por"), max_length=150, blank=True)
+    chain_count = models.PositiveIntegerField(_("cadenas"))
+    event_count = models.PositiveBigIntegerField(_("eventos"))
+    # {"<chain>": [<sequence>, "<hash>"], ...} for every chain at that moment.
+    heads = models.JSONField(_("cabezas de las cadenas"))
+    prev_hash = models.CharField(_("hash anterior"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("punto de control")
+        verbose_name_plural = _("puntos de control")
+        ordering = ["sequence"]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.created_at:%Y-%m-%d %H:%M} ({self.chain_count} cadenas)"
+
+
+def export_path(job, filename: str) -> str:
+    return f"exports/{job.created_at:%Y/%m}/{job.pk}/{filename}"
+
+
+class ExportJob(models.Model):
+    """A dossier or log export built in the background; only its requester downloads it."""
+
+    class Kind(models.TextChoices):
+        REQUEST_DOSSIER = "request_dossier", _("Expediente de una solicitud")
+        TRANSPARENCY_DOSSIER = "transparency_dossier", _("Expediente de un pedido de acceso a la información")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En cola")
+        RUNNING = "running", _("En preparación")
+        DONE = "done", _("Listo")
+        FAILED = "failed", _("Falló")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("tipo"), max_length=30, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("solicitado por")
+    )
+    # What to export: {"request": <pk>} or {"transparency_request": <pk>}, and options.
+    params = models.JSONField(_("parámetros"), default=dict)
+    redact = models.BooleanField(_("ocultar datos personales"), default=False)
+    title = models.CharField(_("título"), max_length=200)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    steps_done = models.PositiveIntegerField(_("pasos hechos"), default=0)
+    steps_total = models.PositiveIntegerField(_("pasos"), default=0)
+    file = models.FileField(_("archivo"), upload_to=export_path, max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("tamaño"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("creado"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("iniciado"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("exportación")
+        verbose_name_plural = _("exportaciones")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.steps_total:
+            return 0
+        return min(99, self.steps_done * 100 // self.steps_total)

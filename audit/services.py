@@ -8,6 +8,7 @@ from .hashing import compute_hash
 from .models import GLOBAL_CHAIN, AuditEvent
 
 APPEND_ATTEMPTS = 5
+REQUEST_MODEL = "workflows.materialrequest"
 
 
 def chain_for(obj) -> str:
@@ -70,6 +71,8 @@ def _build_event(
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         reference=getattr(target, "reference", "") or "",
+        unit_id=_request_attr(target, "unit_id"),
+        request_kind=_request_attr(target, "kind") or "",
         from_state=from_state,
         to_state=to_state,
         comment=comment,
@@ -81,3 +84,10 @@ def _build_event(
     )
     event.hash = compute_hash(event)
     return event
+
+
+def _request_attr(target, name):
+    """An attribute of the material request an event is about; None for anything else."""
+    if target is None or target._meta.label_lower != REQUEST_MODEL:
+        return None
+    return getattr(target, name)

@@ -12,6 +12,9 @@ urlpatterns = [
     path("organizacion/", include("organization.urls")),
     path("notificaciones/", include("notifications.urls")),
     path("bandeja/", include("approvals.urls")),
+    path("auditoria/", include("audit.urls")),
+    path("transparencia/", include("audit.transparency.urls")),
+    path("publico/", include("audit.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

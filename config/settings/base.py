@@ -190,6 +190,22 @@ DOCX_IMPORT_MAX_BYTES = env.int("DOCX_IMPORT_MAX_BYTES", default=10 * 1024 * 102
 REQUEST_REFERENCE_PREFIX = env.str("REQUEST_REFERENCE_PREFIX", default="COM")
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Municipalidad Distrital de Pueblo Libre")
 
+# Transparency register (TUO de la Ley 27806, DS 021-2019-JUS): working days counted with
+# the `holidays` package for this country (PE; HN for Honduras) and optional subdivision.
+TRANSPARENCY_HOLIDAYS_COUNTRY = env.str("TRANSPARENCY_HOLIDAYS_COUNTRY", default="PE")
+TRANSPARENCY_HOLIDAYS_SUBDIVISION = env.str("TRANSPARENCY_HOLIDAYS_SUBDIVISION", default="") or None
+TRANSPARENCY_RESPONSE_DAYS = env.int("TRANSPARENCY_RESPONSE_DAYS", default=10)
+TRANSPARENCY_EXTENSION_NOTICE_DAYS = env.int("TRANSPARENCY_EXTENSION_NOTICE_DAYS", default=2)
+# Reminders go this many working days before each deadline (and on the day itself).
+TRANSPARENCY_REMINDER_DAYS = env.int("TRANSPARENCY_REMINDER_DAYS", default=2)
+
+# Public pages: show officials' names in the approval chain, or only their roles.
+PUBLIC_SHOW_OFFICIAL_NAMES = env.bool("PUBLIC_SHOW_OFFICIAL_NAMES", default=True)
+
+# Exports: dossiers are built in the background by this many threads (the task queue
+# takes over in production); log exports stream, whatever their size.
+EXPORT_WORKERS = env.int("EXPORT_WORKERS", default=2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
