@@ -1,0 +1,84 @@
+"""What the audit log's stored codes read as for people.
+
+Action codes are data: every `record_event(action=...)` of the project has a label here
+(collected from the services, the account signals, workflows.policies.ACTIONS and the
+transparency register's actions). A code
+without one (written by code newer than this map) shows as itself, never as an error.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    # workflows: the request's content and lifecycle
+    "create": _("Creación del borrador"),
+    "edit": _("Edición del contenido"),
+    "reopen": _("Vuelta a aprobación por cambios"),
+    "submit": _("Envío a revisión"),
+    "forward": _("Derivación a aprobación"),
+    "observe": _("Devolución con observaciones"),
+    "return": _("Devolución a la unidad"),
+    "approve": _("Aprobación"),
+    "reject": _("Rechazo"),
+    "publish": _("Registro de la publicación"),
+    "urgent_publish": _("Publicación urgente"),
+    "post_review": _("Revisión posterior"),
+    "cancel": _("Anulación"),
+    "withdraw": _("Retiro de la publicación"),
+    "attach": _("Adjunto agregado"),
+    "detach": _("Adjunto quitado"),
+    "share": _("Solicitud compartida"),
+    "unshare": _("Se dejó de compartir"),
+    # documents
+    "download": _("Descarga de documento"),
+    # approvals: the flow's tasks
+    "take_task": _("Tarea tomada"),
+    "release_task": _("Tarea liberada"),
+    "reassign_task": _("Tarea reasignada"),
+    # organization
+    "delegate": _("Encargatura otorgada"),
+    "revoke_delegation": _("Encargatura revocada"),
+    # accounts (audit.signals)
+    "login": _("Inicio de sesión"),
+    "logout": _("Cierre de sesión"),
+    "login_failed": _("Intento de ingreso fallido"),
+    "lockout": _("Cuenta bloqueada por intentos fallidos"),
+    "group_added": _("Rol o unidad asignados"),
+    "group_removed": _("Rol o unidad retirados"),
+    # the transparency register (audit.transparency)
+    "transparency_register": _("Pedido de acceso a la información registrado"),
+    "transparency_update": _("Pedido de acceso a la información modificado"),
+    "transparency_assign": _("Pedido de acceso asignado"),
+    "transparency_start": _("Atención del pedido de acceso iniciada"),
+    "transparency_extend": _("Prórroga del pedido de acceso comunicada"),
+    "transparency_answer": _("Respuesta al pedido de acceso registrada"),
+    "transparency_deny": _("Pedido de acceso denegado"),
+    "transparency_archive": _("Pedido de acceso archivado"),
+    "transparency_link_request": _("Solicitud vinculada a un pedido de acceso"),
+    "transparency_unlink_request": _("Solicitud desvinculada de un pedido de acceso"),
+    "transparency_link_document": _("Documento vinculado a un pedido de acceso"),
+    "transparency_unlink_document": _("Documento desvinculado de un pedido de acceso"),
+    # the audit log itself
+    "export": _("Exportación del registro de auditoría"),
+}
+
+
+def action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """The filter's choices, sorted by what they read as."""
+    return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda choice: choice[1])
+
+
+def state_label(code: str) -> str:
+    from workflows.models import State
+
+    return str(State(code).label) if code in State.values else code
+
+
+def kind_label(code: str) -> str:
+    from workflows.models import Kind
+
+    return str(Kind(code).label) if code in Kind.values else code

@@ -1,0 +1,155 @@
+"""The audit log for the auditor (OCI) and the responsable de transparencia: the global
+log with filters, the trail of one request, and exports of either to CSV and XLSX."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from organization.roles import Role
+from organization.selectors import roles_of
+from workflows.models import MaterialRequest
+from workflows.permissions import VIEW, perms_of
+
+from . import exports, selectors
+from .forms import AuditLogFilterForm, CursorForm
+from .labels import action_label, kind_label, state_label
+
+AUDIT_ROLES = frozenset({Role.AUDITOR, Role.TRANSPARENCIA})
+CURSOR_PARAMS = ("before", "after")
+
+
+def check_audit_access(user) -> None:
+    """The log is the auditor's and transparencia's (and an administrator's). Everybody
+    else knows the section exists and is refused it: 403, whatever the object asked for,
+    so the answer reveals nothing about which requests exist."""
+    if not (user.is_superuser or roles_of(user) & AUDIT_ROLES):
+        raise PermissionDenied(_("Solo el auditor y el responsable de transparencia consultan el registro de auditoría."))
+
+
+def _filter_query(request) -> str:
+    """The current filters as a query string, without the page cursor: for the export
+    links and the page links."""
+    query = request.GET.copy()
+    for name in CURSOR_PARAMS:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _row(event) -> dict:
+    return {
+        "event": event,
+        "action_label": action_label(event.action),
+        "from_label": state_label(event.from_state) if event.from_state else "",
+        "to_label": state_label(event.to_state) if event.to_state else "",
+        "kind_label": kind_label(event.request_kind) if event.request_kind else "",
+        "request_pk": event.object_id if event.object_type == "workflows.materialrequest" else None,
+    }
+
+
+@login_required
+@require_GET
+def log(request):
+    check_audit_access(request.user)
+    filter_form = AuditLogFilterForm(request.GET)
+    cursor_form = CursorForm(request.GET)
+    context = {"filter_form": filter_form, "filter_query": _filter_query(request), "page": None, "rows": []}
+    if not filter_form.is_valid() or not cursor_form.is_valid():
+        # Nothing is listed under filters that do not say what they mean: the form comes
+        # back as typed, with its errors, and no export link carries them.
+        context["cursor_errors"] = cursor_form.non_field_errors() or (
+            [_("La página pedida no es válida.")] if cursor_form.errors else []
+        )
+        return render(request, "audit/log/log.html", context, status=400)
+    page = selectors.log_page(
+        filter_form.filters(), before=cursor_form.cleaned_data["before"], after=cursor_form.cleaned_data["after"]
+    )
+    context.update(page=page, rows=[_row(event) for event in page.events])
+    return render(request, "audit/log/log.html", context)
+
+
+@login_required
+@require_GET
+def request_timeline(request, pk):
+    """Every event of one request's chain, in order, with everything recorded.
+
+    Who: the auditor, transparencia and administrators, for ANY request, drafts and
+    cancelled ones included. The per-object permissions give those roles `view` only on
+    published and withdrawn requests, but that governs the request's content (its page,
+    body and attachments). This page is its trail, and the design gives the auditor "the
+    read-only audit trail" and transparencia "everything published and its trail"; both
+    already read every event of every request in the global log the issue grants them,
+    so hiding the same events here would protect nothing. The OCI must be able to audit
+    what was cancelled or never left draft. Everybody else: 403 before the request is
+    looked up (nothing about its existence leaks); a missing request: 404."""
+    check_audit_access(request.user)
+    try:
+        material_request = MaterialRequest.objects.select_related("unit").get(pk=pk)
+    except MaterialRequest.DoesNotExist as error:
+        raise Http404(_("No existe la solicitud.")) from error
+    rows = []
+    for event in selectors.events_for(material_request).select_related("unit"):
+        row = _row(event)
+        row["data_json"] = json.dumps(event.data, ensure_ascii=False, indent=2, sort_keys=True) if event.data else ""
+        rows.append(row)
+    return render(
+        request,
+        "audit/log/timeline.html",
+        {
+            "material_request": material_request,
+            "rows": rows,
+            "can_view_request": VIEW in perms_of(request.user, material_request),
+            "export_query": f"request={material_request.pk}",
+        },
+    )
+
+
+def _refused_export(request, filter_form):
+    return render(
+        request,
+        "audit/log/log.html",
+        {"filter_form": filter_form, "filter_query": "", "page": None, "rows": [], "export_refused": True},
+        status=400,
+    )
+
+
+def _export_name(extension: str) -> str:
+    return f"auditoria-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    check_audit_access(request.user)
+    filter_form = AuditLogFilterForm(request.GET)
+    if not filter_form.is_valid():
+        return _refused_export(request, filter_form)
+    _event, up_to = exports.record_export(request.user, fmt="csv", filters=filter_form.described_filters())
+    rows = selectors.export_rows(filter_form.filters(), up_to=up_to)
+    response = StreamingHttpResponse(
+        exports.csv_lines(rows, exports.RowFormatter()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    return response
+
+
+@login_required
+@require_GET
+def export_xlsx(request):
+    check_audit_access(request.user)
+    filter_form = AuditLogFilterForm(request.GET)
+    if not filter_form.is_valid():
+        return _refused_export(request, filter_form)
+    _event, up_to = exports.record_export(request.user, fmt="xlsx", filters=filter_form.described_filters())
+    rows = selectors.export_rows(filter_form.filters(), up_to=up_to)
+    return FileResponse(
+        exports.xlsx_file(rows, exports.RowFormatter()),
+        as_attachment=True,
+        filename=_export_name("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
