@@ -463,7 +463,7 @@ def get_public_item(reference: str) -> PublicItem:
 # --- the feed -----------------------------------------------------------------------------
 
 
-def press_releases(limit: int = FEED_SIZE):
+def press_releases(limit: int | None = None):
     """Published press releases, newest first (one query). Withdrawn ones stay, marked:
     a feed reader that already has the entry learns of the withdrawal by its update."""
     return list(
@@ -471,5 +471,5 @@ def press_releases(limit: int = FEED_SIZE):
         .filter(kind=Kind.PUBLICATION, publication_details__format=PublicationFormat.PRESS_RELEASE)
         .select_related("unit", "publication_details")
         .only(*LIST_FIELDS, "summary", "updated_at", "withdrawal_reason", "publication_details__lead")
-        .order_by("-published_at", "-pk")[:limit]
+        .order_by("-published_at", "-pk")[: limit or FEED_SIZE]
     )
