@@ -24,3 +24,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["reference", "actor_username", "comment", "hash"]
     date_hierarchy = "occurred_at"
+
+
+from .transparency import admin as transparency_admin  # noqa: E402,F401  (registers the register's models)
