@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Retirada")
     COMMENT = "comment", _("Comentario")
     DEADLINE = "deadline", _("Fecha requerida próxima")
+    TRANSPARENCY_DEADLINE = "transparency_deadline", _("Plazo de acceso a la información")
 
 
 # What also goes by email unless the person chooses otherwise: what asks them to act.

@@ -235,14 +235,17 @@ def store_notifications(
     messages: dict,
     dedupe_key: str = "",
     extra_hints: Iterable[tuple[str, dict]] = (),
+    url: str = "",
 ) -> list[Notification]:
     """Store one notification per recipient and register their delivery after commit.
 
-    `recipients`: user -> kind; `messages`: kind -> text. Must run inside the caller's
+    `recipients`: user -> kind; `messages`: kind -> text; `url`: where it leads when it
+    is about no request (by default, the request's page). Must run inside the caller's
     transaction (the change the notifications tell about)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
-    url = reverse("workflows:request_detail", args=[material_request.pk]) if material_request is not None else ""
+    if material_request is not None and not url:
+        url = reverse("workflows:request_detail", args=[material_request.pk])
     now = timezone.now()
     rows = [
         Notification(
