@@ -172,9 +172,7 @@ def test_editing_the_data(client_for, register):
     entry = register()
     client = client_for("transparencia")
     assert client.get(reverse("transparency:edit", args=[entry.pk])).status_code == 200
-    response = client.post(
-        reverse("transparency:edit", args=[entry.pk]), {**FORM, "received_at": "2026-03-07T11:00"}
-    )
+    response = client.post(reverse("transparency:edit", args=[entry.pk]), {**FORM, "received_at": "2026-03-07T11:00"})
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.requester_name == "Carlos Mamani Apaza"
@@ -208,9 +206,7 @@ def test_the_officer_moves_an_entry_through_its_life(client_for, users, register
         {"new_due_on": "2026-03-27", "communicated_at": "2026-03-04T12:00", "justification": "Archivo periférico."},
     )
     assert response.status_code == 302
-    response = client.post(
-        url("answer"), {"response_summary": "Se entregó copia.", "answered_at": "2026-03-20T10:00"}
-    )
+    response = client.post(url("answer"), {"response_summary": "Se entregó copia.", "answered_at": "2026-03-20T10:00"})
     assert response.status_code == 302
     assert client.post(url("archive"), {"reason": "Expediente concluido."}).status_code == 302
     entry.refresh_from_db()
@@ -297,7 +293,9 @@ def test_linking_by_reference_and_unlinking(client_for, users, units, register, 
     detail = body(client.get(reverse("transparency:detail", args=[entry.pk])))
     assert published.title in detail
     version = DocumentVersion.objects.filter(request=published).first()
-    assert client.post(reverse("transparency:link_document", args=[entry.pk]), {"version": version.pk}).status_code == 302
+    assert (
+        client.post(reverse("transparency:link_document", args=[entry.pk]), {"version": version.pk}).status_code == 302
+    )
     assert list(entry.document_versions.all()) == [version]
     path = reverse("transparency:unlink_document", args=[entry.pk, version.pk])
     assert client.post(path).status_code == 302

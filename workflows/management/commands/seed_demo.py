@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from audit.transparency import services as transparency
+from audit.transparency.models import TransparencyRequest
 from organization.roles import Role
 from organization.services import ensure_municipality, ensure_unit, ensure_user
 from workflows import services
@@ -33,6 +35,9 @@ USERS = [
     ("transparencia", "Elena", "Ramírez Díaz", (Role.TRANSPARENCIA,), ()),
     ("auditor", "Víctor", "Mendoza Chávez", (Role.AUDITOR,), ()),
 ]
+# The published campaign a citizen asks about in the transparency register.
+AGUA_SEGURA = "Campaña «Agua segura en casa»"
+
 UNITS = [
     ("rentas", "Gerencia de Rentas"),
     ("desarrollo-social", "Gerencia de Desarrollo Social"),
@@ -47,6 +52,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.seed_organization()
         created = self.seed_requests(users)
+        self.seed_transparency(users)
         self.stdout.write(self.style.SUCCESS(f"Datos de demostración listos ({created} solicitudes nuevas)."))
         self.stdout.write(f"Usuarios de demostración (contraseña: {DEMO_PASSWORD}):")
         for username, _first, _last, roles, units in USERS:
@@ -293,6 +299,23 @@ class Command(BaseCommand):
                 },
                 ["submit", "forward", "approve"],
             ),
+            (
+                "social1",
+                "desarrollo-social",
+                Kind.CAMPAIGN,
+                AGUA_SEGURA,
+                2,
+                {
+                    "campaign_type": "sensibilizacion",
+                    "objective": "Reducir las enfermedades diarreicas con el tratamiento del agua en casa.",
+                    "audience": "Familias de los asentamientos humanos",
+                    "channels": ["radio", "facebook", "perifoneo"],
+                    "start_date": in_days(3),
+                    "end_date": in_days(45),
+                    "budget": Decimal("6800.00"),
+                },
+                ["submit", "forward", "approve", "publish"],
+            ),
         ]
         actors = {
             "submit": None,  # the author
@@ -340,3 +363,37 @@ class Command(BaseCommand):
                     material_request = services.ACTION_SERVICES[step](actor, material_request, **kwargs)
             created += 1
         return created
+
+    def seed_transparency(self, users) -> int:
+        """One access-to-information request from a citizen about a published campaign,
+        registered, linked and taken up by the transparencia officer."""
+        token = uuid.uuid5(TOKEN_NAMESPACE, "transparencia:agua-segura")
+        if TransparencyRequest.objects.filter(client_token=token).exists():
+            return 0
+        officer = users["transparencia"]
+        campaign = MaterialRequest.objects.filter(client_token=uuid.uuid5(TOKEN_NAMESPACE, AGUA_SEGURA)).first()
+        received_at = (timezone.localtime() - timedelta(days=3)).replace(hour=10, minute=30, second=0, microsecond=0)
+        with transaction.atomic():
+            entry = transparency.register_request(
+                officer,
+                data={
+                    "requester_name": "Julio César Ccahuana Huamaní",
+                    "requester_document_type": "dni",
+                    "requester_document_number": "40123456",
+                    "requester_email": "jccahuana@correo.example",
+                    "requester_phone": "987 654 321",
+                    "requester_address": "Jr. Ica 245, Pueblo Libre",
+                    "channel": "portal",
+                    "received_at": received_at,
+                    "requested_information": (
+                        "Copia del expediente de la campaña «Agua segura en casa»: quién la aprobó y cuándo, "
+                        "el presupuesto aprobado y los medios en que se difundió."
+                    ),
+                },
+                client_token=token,
+                assigned_to=officer,
+            )
+            if campaign is not None:
+                transparency.link_material_request(officer, entry, campaign)
+            transparency.start_attention(officer, entry, comment="Se solicitó el expediente a la Oficina de Imagen.")
+        return 1
