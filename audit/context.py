@@ -14,6 +14,13 @@ class AuditContext:
     ip_address: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    # The request's user (Django's lazy object), for changes made by code that is not
+    # given an actor, such as group membership edited in the admin.
+    user: object = None
+
+    def acting_user(self):
+        user = self.user
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
 _EMPTY = AuditContext()

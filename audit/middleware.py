@@ -16,6 +16,7 @@ class AuditContextMiddleware:
                 ip_address=request.META.get("REMOTE_ADDR") or None,
                 user_agent=request.headers.get("User-Agent", "")[:300],
                 request_id=request_id,
+                user=getattr(request, "user", None),
             )
         )
         try:

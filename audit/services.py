@@ -1,11 +1,12 @@
 """The one way to write to the audit log."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import context
-from .hashing import compute_hash
-from .models import GLOBAL_CHAIN, AuditEvent
+from .hashing import compute_checkpoint_hash, compute_hash
+from .models import GLOBAL_CHAIN, AuditCheckpoint, AuditEvent
 
 APPEND_ATTEMPTS = 5
 REQUEST_MODEL = "workflows.materialrequest"
@@ -91,3 +92,40 @@ def _request_attr(target, name):
     if target is None or target._meta.label_lower != REQUEST_MODEL:
         return None
     return getattr(target, name)
+
+
+def chain_heads() -> dict[str, list]:
+    """{chain: [sequence, hash]} of every chain's newest event, read in one statement so
+    the heads belong to one moment even while others append."""
+    newest = AuditEvent.objects.filter(chain=OuterRef("chain")).order_by("-sequence").values("sequence")[:1]
+    rows = AuditEvent.objects.filter(sequence=Subquery(newest)).values_list("chain", "sequence", "hash")
+    return {chain: [sequence, event_hash] for chain, sequence, event_hash in rows}
+
+
+def create_checkpoint(*, created_by: str = "") -> AuditCheckpoint:
+    """Seal the heads of all chains: a later rewrite of any of them no longer matches.
+    Made on demand (an auditor, `audit_checkpoint`) and by the scheduled job."""
+    for attempt in range(APPEND_ATTEMPTS):
+        with transaction.atomic():
+            heads = chain_heads()
+            last = AuditCheckpoint.objects.order_by("-sequence").values("sequence", "hash").first()
+            checkpoint = AuditCheckpoint(
+                sequence=(last["sequence"] + 1) if last else 1,
+                prev_hash=last["hash"] if last else "",
+                created_at=timezone.now(),
+                created_by=created_by[:150],
+                chain_count=len(heads),
+                # Sequences start at 1 without gaps, so a head's position is its chain's length.
+                event_count=sum(sequence for sequence, _hash in heads.values()),
+                heads=heads,
+            )
+            checkpoint.hash = compute_checkpoint_hash(checkpoint)
+            try:
+                with transaction.atomic():
+                    checkpoint.save()
+            except IntegrityError:
+                if attempt == APPEND_ATTEMPTS - 1:
+                    raise
+                continue
+            return checkpoint
+    raise AssertionError("unreachable")  # pragma: no cover

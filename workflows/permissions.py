@@ -96,9 +96,11 @@ def grants_for(material_request: MaterialRequest) -> dict[str, set[str]]:
     return grants
 
 
-def sync_object_permissions(material_request: MaterialRequest) -> None:
+def sync_object_permissions(material_request: MaterialRequest) -> dict:
     """Replace the request's per-object permissions with those its state calls for.
-    Runs inside the service's transaction."""
+    Runs inside the service's transaction. Returns what changed, for the audit event:
+    {"granted": [[holder, id, codename], ...], "revoked": [...]} (holder "group"/"user"),
+    empty when nothing did."""
     grants = grants_for(material_request)
     content_type = ContentType.objects.get_for_model(MaterialRequest)
     permission_ids = dict(
@@ -123,24 +125,35 @@ def sync_object_permissions(material_request: MaterialRequest) -> None:
             group_ids = [role_groups[audience]] if audience in role_groups else []
         wanted_groups.update((group_id, permission_ids[c]) for group_id in group_ids if group_id for c in codenames)
 
-    _replace(MaterialRequestGroupObjectPermission, "group_id", material_request, wanted_groups)
-    _replace(MaterialRequestUserObjectPermission, "user_id", material_request, wanted_users)
+    codenames = {pk: codename for codename, pk in permission_ids.items()}
+    granted, revoked = [], []
+    for model, holder_field, wanted in (
+        (MaterialRequestGroupObjectPermission, "group_id", wanted_groups),
+        (MaterialRequestUserObjectPermission, "user_id", wanted_users),
+    ):
+        added, removed = _replace(model, holder_field, material_request, wanted)
+        holder = holder_field.removesuffix("_id")
+        granted += [[holder, who, codenames[permission]] for who, permission in sorted(added)]
+        revoked += [[holder, who, codenames[permission]] for who, permission in sorted(removed)]
+    return {"granted": granted, "revoked": revoked} if granted or revoked else {}
 
 
-def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]]) -> None:
+def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]]):
+    """Make the rows match `wanted`; returns the (holder, permission) pairs added and removed."""
     rows = model.objects.filter(content_object=material_request)
     existing = {
         (holder, permission): pk for pk, holder, permission in rows.values_list("pk", holder_field, "permission_id")
     }
-    stale = [pk for key, pk in existing.items() if key not in wanted]
+    stale = {key: pk for key, pk in existing.items() if key not in wanted}
     if stale:
-        model.objects.filter(pk__in=stale).delete()
+        model.objects.filter(pk__in=stale.values()).delete()
     missing = wanted - existing.keys()
     if missing:
         model.objects.bulk_create(
             model(content_object=material_request, permission_id=permission, **{holder_field: holder})
             for holder, permission in missing
         )
+    return missing, set(stale)
 
 
 # --- reads -------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def _transition(
             current.save()
         except ConcurrentTransition as error:
             raise StaleRequest() from error
-        permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current)
         flow_sync.advance(actor, current, action=code)
         version = (
             record_version(actor=actor, material_request=current, reason=code) if code in VERSIONED_ACTIONS else None
@@ -130,9 +130,14 @@ def _transition(
             to_state=current.state,
             comment=comment,
             version_hash=version.snapshot_sha256 if version else "",
-            data=audit_data,
+            data=_with_permissions(audit_data, permission_changes),
         )
     return current
+
+
+def _with_permissions(data: dict | None, changes: dict) -> dict:
+    """An event's data plus the per-object permissions its change granted and revoked."""
+    return {**(data or {}), "permissions": changes} if changes else (data or {})
 
 
 def _record_content_change(actor, current: MaterialRequest, *, action: str, data: dict) -> None:
@@ -163,7 +168,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         data=data,
     )
     if from_state != current.state:
-        permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current)
         flow_sync.advance(actor, current, action="reopen")
         notify_transition(actor=actor, material_request=current, action="reopen", from_state=from_state)
         record_event(
@@ -173,6 +178,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
             from_state=from_state,
             to_state=current.state,
             comment=_("Contenido modificado después de la aprobación: vuelve a aprobación."),
+            data=_with_permissions({}, permission_changes),
         )
 
 
@@ -218,8 +224,14 @@ def create_request(actor, *, unit, kind: str, fields: dict, details: dict, clien
             return existing
         detail.request = material_request
         detail.save()
-        permissions.sync_object_permissions(material_request)
-        record_event(actor=actor, action="create", target=material_request, to_state=material_request.state)
+        permission_changes = permissions.sync_object_permissions(material_request)
+        record_event(
+            actor=actor,
+            action="create",
+            target=material_request,
+            to_state=material_request.state,
+            data=_with_permissions({}, permission_changes),
+        )
     return material_request
 
 
@@ -328,7 +340,7 @@ def share_request(actor, material_request: MaterialRequest, *, reason: str, unit
                 field_errors={"unit" if unit else "user": [_("Ya compartida.")]},
             )
         share = Share.objects.create(request=current, unit=unit, user=user, reason=reason, granted_by=actor)
-        permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
             action="share",
@@ -336,7 +348,9 @@ def share_request(actor, material_request: MaterialRequest, *, reason: str, unit
             from_state=current.state,
             to_state=current.state,
             comment=reason,
-            data={"unit": unit.code if unit else "", "user": user.get_username() if user else ""},
+            data=_with_permissions(
+                {"unit": unit.code if unit else "", "user": user.get_username() if user else ""}, permission_changes
+            ),
         )
     return share
 
@@ -357,7 +371,7 @@ def revoke_share(actor, share: Share, *, reason: str) -> Share:
         share.revoked_by = actor
         share.revoke_reason = reason[:SHORT_TEXT_MAX]
         share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
             action="unshare",
@@ -365,10 +379,13 @@ def revoke_share(actor, share: Share, *, reason: str) -> Share:
             from_state=current.state,
             to_state=current.state,
             comment=reason,
-            data={
-                "unit": share.unit.code if share.unit else "",
-                "user": share.user.get_username() if share.user else "",
-            },
+            data=_with_permissions(
+                {
+                    "unit": share.unit.code if share.unit else "",
+                    "user": share.user.get_username() if share.user else "",
+                },
+                permission_changes,
+            ),
         )
     return share
 

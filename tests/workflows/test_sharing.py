@@ -213,11 +213,34 @@ def test_each_grant_is_audited_with_its_reason(head, users, units, draft):
     services.share_request(head, draft, reason=REASON, unit=units["social"])
     services.share_request(head, draft, reason="Revisión técnica.", user=users["obras1"])
     shares = events(draft, "share").order_by("sequence")
-    assert [(e.comment, e.data, e.actor) for e in shares] == [
-        (REASON, {"unit": "social", "user": ""}, head),
-        ("Revisión técnica.", {"unit": "", "user": "obras1"}, head),
+    assert [(e.comment, e.data["unit"], e.data["user"], e.actor) for e in shares] == [
+        (REASON, "social", "", head),
+        ("Revisión técnica.", "", "obras1", head),
     ]
     assert all(e.from_state == e.to_state == State.DRAFT for e in shares)
+    # The per-object permissions each share granted travel with its event.
+    social_group = units["social"].group_id
+    obras1 = users["obras1"].pk
+    assert shares[0].data["permissions"] == {
+        "granted": [["group", social_group, "change_materialrequest"], ["group", social_group, "view_materialrequest"]],
+        "revoked": [],
+    }
+    assert shares[1].data["permissions"] == {
+        "granted": [["user", obras1, "change_materialrequest"], ["user", obras1, "view_materialrequest"]],
+        "revoked": [],
+    }
+
+
+def test_a_revocation_records_the_permissions_it_took_away(head, units, draft):
+    share = services.share_request(head, draft, reason=REASON, unit=units["social"])
+    services.revoke_share(head, share, reason="Fin.")
+    (unshare,) = events(draft, "unshare")
+    social_group = units["social"].group_id
+    assert unshare.data["permissions"]["revoked"] == [
+        ["group", social_group, "change_materialrequest"],
+        ["group", social_group, "view_materialrequest"],
+    ]
+    assert unshare.data["permissions"]["granted"] == []
 
 
 def test_a_share_can_be_granted_again_after_revocation(client_for, head, units, draft):

@@ -1,0 +1,19 @@
+"""Seal the heads of every audit chain in a checkpoint (run daily by the scheduler)."""
+
+from django.core.management.base import BaseCommand
+
+from audit.services import create_checkpoint
+
+
+class Command(BaseCommand):
+    help = "Crea un punto de control con el último hash de cada cadena del registro de auditoría."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--by", default="programado", help="Quién lo crea (queda en el punto de control).")
+
+    def handle(self, *args, by="programado", **options):
+        checkpoint = create_checkpoint(created_by=by)
+        self.stdout.write(
+            f"Punto de control #{checkpoint.sequence}: {checkpoint.chain_count} cadenas, "
+            f"{checkpoint.event_count} eventos, hash {checkpoint.hash}"
+        )

@@ -1,0 +1,239 @@
+"""audit_verify and checkpoints: tampering with raw SQL (what the model forbids) is found,
+named, and makes the command exit non-zero."""
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from audit.hashing import compute_hash
+from audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent
+from audit.services import chain_for, chain_heads, create_checkpoint, record_event
+from audit.verification import verify_all, verify_chain
+from tests.factories import request_in_state
+from workflows.models import State
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(users, units):
+    return request_in_state(users, units, State.PUBLISHED)
+
+
+def run_verify(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("audit_verify", *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return error.returncode, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def event_at(material_request, sequence):
+    return AuditEvent.objects.get(chain=chain_for(material_request), sequence=sequence)
+
+
+def test_an_untouched_log_verifies(published):
+    create_checkpoint(created_by="auditor")
+    code, out, err = run_verify()
+    assert code == 0, err
+    assert "íntegro" in out
+    report = verify_all()
+    assert report.ok
+    assert report.events == AuditEvent.objects.count()
+    assert report.chains == AuditEvent.objects.values("chain").distinct().count()
+    assert report.checkpoints == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("comment", "Aprobado sin observaciones."), ("actor_username", "otro"), ("to_state", "anulado")],
+)
+def test_one_raw_sql_change_is_found_and_named(published, column, value):
+    tampered = event_at(published, 3)
+    raw(f"UPDATE audit_auditevent SET {column} = %s WHERE id = %s", [value, tampered.pk])  # noqa: S608 (fixed names)
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"evento id {tampered.pk}" in err
+    assert f"cadena «{chain_for(published)}», posición 3" in err
+    assert "modificado" in err
+    # Only the changed event is the first break of its chain, not the ones after it.
+    assert verify_chain(chain_for(published)).first_break.event.pk == tampered.pk
+
+
+def test_a_hash_recomputed_after_the_change_breaks_the_next_link(published):
+    tampered = event_at(published, 2)
+    tampered.comment = "Texto cambiado"
+    new_hash = compute_hash(tampered)
+    raw("UPDATE audit_auditevent SET comment = %s, hash = %s WHERE id = %s", [tampered.comment, new_hash, tampered.pk])
+    result = verify_chain(chain_for(published))
+    assert result.first_break.sequence == 3
+    assert "enlace" in result.first_break.reason
+
+
+def test_a_deleted_event_in_the_middle_is_a_gap(published):
+    raw("DELETE FROM audit_auditevent WHERE id = %s", [event_at(published, 2).pk])
+    code, _out, err = run_verify()
+    assert code == 1
+    assert "falta el evento de la posición 2" in err
+
+
+def test_a_deleted_newest_event_is_caught_by_the_checkpoint_only(published):
+    create_checkpoint()
+    newest = AuditEvent.objects.filter(chain=chain_for(published)).order_by("-sequence").first()
+    raw("DELETE FROM audit_auditevent WHERE id = %s", [newest.pk])
+    # The chain that is left is consistent in itself...
+    assert verify_chain(chain_for(published)).ok
+    # ...but no longer reaches the head the checkpoint sealed.
+    code, _out, err = run_verify()
+    assert code == 1
+    assert "punto de control #1" in err
+    assert f"posición {newest.sequence}" in err
+    assert "ya no existe" in err
+
+
+def test_a_whole_chain_rewritten_consistently_is_caught_by_the_checkpoint(published):
+    create_checkpoint()
+    chain = chain_for(published)
+    prev_hash = ""
+    for event in AuditEvent.objects.filter(chain=chain).order_by("sequence"):
+        event.comment = "reescrito"
+        event.prev_hash = prev_hash
+        event.hash = compute_hash(event)
+        raw(
+            "UPDATE audit_auditevent SET comment = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [event.comment, event.prev_hash, event.hash, event.pk],
+        )
+        prev_hash = event.hash
+    assert verify_chain(chain).ok
+    report = verify_all()
+    assert not report.ok
+    assert report.first_break.checkpoint == 1
+    assert report.first_break.chain == chain
+    assert "reescrita" in report.first_break.reason
+
+
+def test_a_tampered_checkpoint_is_found(published):
+    first = create_checkpoint()
+    create_checkpoint()
+    raw("UPDATE audit_auditcheckpoint SET event_count = event_count + 1 WHERE id = %s", [first.pk])
+    report = verify_all()
+    assert [b.checkpoint for b in report.breaks] == [1]
+    assert "punto de control" in report.first_break.describe()
+
+
+def test_a_deleted_checkpoint_is_found(published):
+    first = create_checkpoint()
+    create_checkpoint()
+    raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [first.pk])
+    assert "falta este punto de control" in verify_all().first_break.reason
+
+
+def test_a_checkpoint_seals_every_chain_head(users, units, published):
+    other = request_in_state(users, units, State.DRAFT, author="social1", unit="social")
+    checkpoint = create_checkpoint(created_by="auditor")
+    for material_request in (published, other):
+        newest = AuditEvent.objects.filter(chain=chain_for(material_request)).order_by("-sequence").first()
+        assert checkpoint.heads[chain_for(material_request)] == [newest.sequence, newest.hash]
+    assert checkpoint.chain_count == AuditEvent.objects.values("chain").distinct().count()
+    assert checkpoint.event_count == AuditEvent.objects.count()
+    assert checkpoint.heads == chain_heads()
+    second = create_checkpoint()
+    assert (second.sequence, second.prev_hash) == (2, checkpoint.hash)
+
+
+def test_checkpoints_are_write_once(published):
+    checkpoint = create_checkpoint()
+    checkpoint.created_by = "otro"
+    with pytest.raises(AppendOnlyError):
+        checkpoint.save()
+    with pytest.raises(AppendOnlyError):
+        checkpoint.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditCheckpoint.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AuditCheckpoint.objects.update(created_by="x")
+
+
+def test_the_checkpoint_command_prints_what_it_sealed(published):
+    out = io.StringIO()
+    call_command("audit_checkpoint", "--by", "cron", stdout=out)
+    checkpoint = AuditCheckpoint.objects.get()
+    assert checkpoint.created_by == "cron"
+    assert f"#{checkpoint.sequence}" in out.getvalue()
+    assert checkpoint.hash in out.getvalue()
+
+
+def test_verify_one_chain_and_an_unknown_one(published):
+    code, out, _err = run_verify("--chain", chain_for(published))
+    assert code == 0
+    assert "Cadenas: 1" in out
+    code, _out, err = run_verify("--chain", "materialrequest:999999")
+    assert code == 2
+    assert "No existe la cadena" in err
+
+
+def test_an_empty_log_verifies():
+    assert verify_all().ok
+    assert verify_all().events == 0
+
+
+def test_events_added_after_a_checkpoint_still_verify(users, published):
+    create_checkpoint()
+    with transaction.atomic():
+        record_event(actor=users["gerente"], action="download", target=published)
+    assert verify_all().ok
+
+
+def test_unit_and_kind_are_hashed_when_set(published):
+    event = event_at(published, 1)
+    assert event.unit_id == published.unit_id
+    assert event.request_kind == published.kind
+    raw("UPDATE audit_auditevent SET request_kind = '' WHERE id = %s", [event.pk])
+    assert verify_chain(chain_for(published)).first_break.event.pk == event.pk
+
+
+def test_events_written_before_the_optional_fields_keep_their_hash(users):
+    # An event with no unit and kind hashes exactly as the original field set did.
+    with transaction.atomic():
+        event = record_event(actor=users["gerente"], action="login", target=users["gerente"])
+    assert event.unit_id is None and event.request_kind == ""
+    payload = (
+        "{"
+        + ",".join(
+            f'"{name}":{value}'
+            for name, value in sorted(
+                {
+                    "action": '"login"',
+                    "actor_username": '"gerente"',
+                    "chain": f'"user:{users["gerente"].pk}"',
+                    "comment": '""',
+                    "data": "{}",
+                    "from_state": '""',
+                    "ip_address": "null",
+                    "object_id": f'"{users["gerente"].pk}"',
+                    "object_type": '"auth.user"',
+                    "occurred_at": f'"{event.occurred_at.isoformat(timespec="microseconds")}"',
+                    "on_behalf_of_id": "null",
+                    "prev_hash": f'"{event.prev_hash}"',
+                    "reference": '""',
+                    "request_id": '""',
+                    "sequence": str(event.sequence),
+                    "to_state": '""',
+                    "user_agent": '""',
+                    "version_hash": '""',
+                }.items()
+            )
+        )
+        + "}"
+    )
+    assert event.hash == hashlib.sha256(payload.encode()).hexdigest()
