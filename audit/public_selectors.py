@@ -251,6 +251,12 @@ def _public_details(material_request) -> list[tuple[str, str]]:
     return []
 
 
+def _web_link(url: str) -> str:
+    """The publication's link, only as an ordinary web address (the service already
+    refuses anything else; a page for everybody does not rely on that alone)."""
+    return url if (url or "").lower().startswith(("https://", "http://")) else ""
+
+
 def _dates(start, end) -> dict:
     return {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
 
@@ -451,7 +457,7 @@ def get_public_item(reference: str) -> PublicItem:
         published_at=material_request.published_at,
         publication_date=material_request.publication_date,
         publication_channel=material_request.publication_channel,
-        publication_url=material_request.publication_url,
+        publication_url=_web_link(material_request.publication_url),
         urgent=material_request.urgent,
         urgent_reviewed=material_request.urgent_reviewed_at is not None,
         updated_at=material_request.updated_at,

@@ -683,3 +683,12 @@ def test_pages_beyond_the_last_are_not_found(anonymous, users, units):
     assert len(references_in(anonymous.get(LIST_URL, {"page": 2}).content.decode())) == 5
     for page in (3, 0, -1, "abc"):
         assert anonymous.get(LIST_URL, {"page": page}).status_code == 404, page
+
+
+def test_only_web_links_are_offered(anonymous, users, units):
+    item = press_release(users, units, State.PUBLISHED, title="Nota con enlace")
+    html = anonymous.get(detail_url(item.reference)).content.decode()
+    assert 'href="https://example.gob.pe/n/1"' in html
+    MaterialRequest.objects.filter(pk=item.pk).update(publication_url="javascript:alert(1)")
+    html = anonymous.get(detail_url(item.reference)).content.decode()
+    assert "javascript:" not in html
