@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workflows.exceptions import REFUSALS, WorkflowError, refusal
 from workflows.models import MaterialRequest
@@ -32,6 +32,7 @@ def _apply_service_error(form, error: WorkflowError) -> None:
 
 
 @login_required
+@require_safe
 def register_list(request):
     selectors.require_reader(request.user)
     filter_form = FilterForm(request.GET or None)
@@ -152,6 +153,7 @@ def _detail_context(
 
 
 @login_required
+@require_safe
 def register_detail(request, pk):
     entry = selectors.get_entry(request.user, pk)
     return render(request, "audit/transparency/detail.html", _detail_context(request, entry))
