@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install install-dev lint serve clean
+.PHONY: run test install install-dev system-packages lint serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+## Debian packages for the browser, document and PostgreSQL/Redis tests (scripts/system-packages.sh).
+system-packages:
+	./scripts/system-packages.sh
 
 ## make run: install, migrate, load the demo data, collect static files, serve with daphne.
 run: install
@@ -32,7 +35,7 @@ run: install
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
 ## make test: lint and the whole suite (browser, PostgreSQL and Redis tests included where installed).
-test: install-dev
+test: install-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test

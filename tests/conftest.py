@@ -37,3 +37,14 @@ def client_for(client, users):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url():
+    """A real PostgreSQL server for the session (tests/pgserver.py), or a skip that says why."""
+    from tests import pgserver
+
+    if pgserver.find_binaries() is None:
+        skip_or_fail("the PostgreSQL tests need Debian's postgresql package (apt-get install postgresql)")
+    with pgserver.running_postgres() as base_url:
+        yield base_url
