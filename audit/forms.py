@@ -17,6 +17,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class DayField(forms.DateField):
+    """A day, as typed or chosen; a malformed one is quoted back in the message, since a
+    browser's date picker cannot show what it could not read."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            raise forms.ValidationError(
+                _("«%(label)s» no es una fecha válida («%(value)s»): escríbala como dd/mm/aaaa o aaaa-mm-dd."),
+                code="invalid",
+                params={"label": self.label, "value": str(value)[:40]},
+            ) from error
+
+
 class AuditLogFilterForm(forms.Form):
     user = forms.CharField(
         label=_("Usuario"),
@@ -29,8 +44,8 @@ class AuditLogFilterForm(forms.Form):
         label=_("Unidad"), required=False, queryset=Unit.objects.order_by("name"), empty_label=_("Todas")
     )
     kind = forms.ChoiceField(label=_("Tipo de solicitud"), required=False, choices=[("", _("Todos")), *Kind.choices])
-    date_from = forms.DateField(label=_("Desde"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Hasta"), required=False, widget=DateInput())
+    date_from = DayField(label=_("Desde"), required=False, widget=DateInput())
+    date_to = DayField(label=_("Hasta"), required=False, widget=DateInput())
     reference = forms.CharField(label=_("Referencia"), required=False, max_length=30)
     # The trail of one request (the timeline's exports); not shown among the filters.
     request = forms.ModelChoiceField(
@@ -47,12 +62,6 @@ class AuditLogFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("Todas")), *action_choices()]
-        self.fields["date_from"].error_messages["invalid"] = _(
-            "«Desde» no es una fecha válida: escríbala como dd/mm/aaaa o aaaa-mm-dd."
-        )
-        self.fields["date_to"].error_messages["invalid"] = _(
-            "«Hasta» no es una fecha válida: escríbala como dd/mm/aaaa o aaaa-mm-dd."
-        )
 
     def clean_user(self):
         username = self.cleaned_data["user"].strip()
@@ -98,8 +107,8 @@ class AuditLogFilterForm(forms.Form):
 class CursorForm(forms.Form):
     """Where a page of the log starts: older than one event, or newer than one."""
 
-    before = forms.IntegerField(required=False, min_value=1)
-    after = forms.IntegerField(required=False, min_value=1)
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    after = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def clean(self):
         cleaned = super().clean()

@@ -45,7 +45,7 @@ def filtered_events(
         events = events.filter(request_kind=kind)
     if date_from:
         events = events.filter(occurred_at__gte=_start_of(date_from))
-    if date_to:
+    if date_to and date_to < date.max:  # the last day there is bounds nothing
         events = events.filter(occurred_at__lt=_start_of(date_to + timedelta(days=1)))
     if reference:
         events = events.filter(reference__icontains=reference)

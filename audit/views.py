@@ -3,6 +3,7 @@ log with filters, the trail of one request, and exports of either to CSV and XLS
 
 import json
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -19,7 +20,10 @@ from workflows.permissions import VIEW, perms_of
 from . import exports, selectors
 from .forms import AuditLogFilterForm, CursorForm
 from .labels import action_label, kind_label, state_label
+from .services import chain_for
+from .verification import verify_chain
 
+REQUEST_TYPE = "workflows.materialrequest"
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.TRANSPARENCIA})
 CURSOR_PARAMS = ("before", "after")
 
@@ -29,7 +33,9 @@ def check_audit_access(user) -> None:
     else knows the section exists and is refused it: 403, whatever the object asked for,
     so the answer reveals nothing about which requests exist."""
     if not (user.is_superuser or roles_of(user) & AUDIT_ROLES):
-        raise PermissionDenied(_("Solo el auditor y el responsable de transparencia consultan el registro de auditoría."))
+        raise PermissionDenied(
+            _("Solo el auditor y el responsable de transparencia consultan el registro de auditoría.")
+        )
 
 
 def _filter_query(request) -> str:
@@ -48,8 +54,20 @@ def _row(event) -> dict:
         "from_label": state_label(event.from_state) if event.from_state else "",
         "to_label": state_label(event.to_state) if event.to_state else "",
         "kind_label": kind_label(event.request_kind) if event.request_kind else "",
-        "request_pk": event.object_id if event.object_type == "workflows.materialrequest" else None,
+        "request_pk": event.object_id if event.object_type == REQUEST_TYPE else None,
+        "object_label": _object_label(event) if event.object_type != REQUEST_TYPE else "",
     }
+
+
+def _object_label(event) -> str:
+    """What an event that is not about a request is about: "usuario 12", "encargatura 3"."""
+    if not event.object_type:
+        return ""
+    try:
+        name = apps.get_model(event.object_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        name = event.object_type
+    return f"{name} {event.object_id}".strip()
 
 
 @login_required
@@ -92,10 +110,15 @@ def request_timeline(request, pk):
         material_request = MaterialRequest.objects.select_related("unit").get(pk=pk)
     except MaterialRequest.DoesNotExist as error:
         raise Http404(_("No existe la solicitud.")) from error
+    # The chain recomputed from the stored events: whether each one still gives its hash
+    # and links to the one before, and the first position where that fails.
+    verification = verify_chain(chain_for(material_request))
+    broken_at = verification.first_break.sequence if verification.first_break else None
     rows = []
     for event in selectors.events_for(material_request).select_related("unit"):
         row = _row(event)
-        row["data_json"] = json.dumps(event.data, ensure_ascii=False, indent=2, sort_keys=True) if event.data else ""
+        row["data_json"] = json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else ""
+        row["broken"] = event.sequence == broken_at
         rows.append(row)
     return render(
         request,
@@ -104,6 +127,7 @@ def request_timeline(request, pk):
             "material_request": material_request,
             "rows": rows,
             "can_view_request": VIEW in perms_of(request.user, material_request),
+            "verification": verification,
             "export_query": f"request={material_request.pk}",
         },
     )

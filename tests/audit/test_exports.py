@@ -230,7 +230,7 @@ def test_the_export_covers_the_log_up_to_its_own_record(client_for):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"date_from": "31/02/2026"}, "«Desde» no es una fecha válida"),
+        ({"date_from": "31/02/2026"}, "«Desde» no es una fecha válida («31/02/2026»)"),
         ({"date_to": "2026-03-99"}, "«Hasta» no es una fecha válida"),
         ({"request": "abc"}, "No existe la solicitud indicada"),
     ],

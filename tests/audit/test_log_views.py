@@ -126,7 +126,8 @@ def test_a_row_shows_time_in_both_zones_user_delegation_action_reference_states_
     assert settings.TIME_ZONE == "America/Lima"
     assert "09/03/2026 23:30:15" in page  # local
     assert "UTC 10/03/2026 04:30:15" in page
-    assert "revisor1" in page and "gerente" in page
+    assert "revisor1" in page
+    assert "por encargo de gerente" in page
     assert "Aprobación" in page
     assert reverse("workflows:request_detail", args=[material_request.pk]) in page
     assert timeline_url(material_request.pk) in page
@@ -219,11 +220,16 @@ def test_date_filters_are_days_in_the_local_time_zone(client_for):
     assert next_day not in events_shown(client, date_to="2026-03-10")
 
 
+def test_the_first_and_last_days_there_are_are_valid_bounds(client_for):
+    [event] = bulk_events(1, start=datetime(2026, 3, 10, 15, tzinfo=UTC))
+    assert event in events_shown(client_for("auditor"), date_from="0001-01-01", date_to="9999-12-31")
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"date_from": "2026-13-45"}, "«Desde» no es una fecha válida"),
-        ({"date_to": "ayer"}, "«Hasta» no es una fecha válida"),
+        ({"date_from": "2026-13-45"}, "«Desde» no es una fecha válida («2026-13-45»)"),
+        ({"date_to": "ayer"}, "«Hasta» no es una fecha válida («ayer»)"),
         ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "«Hasta» no puede ser anterior a «Desde»"),
         ({"user": "fantasma"}, "No hay ningún usuario «fantasma»"),
         ({"action": "borrar_todo"}, "Escoja una opción válida"),
@@ -379,6 +385,38 @@ def test_the_trail_shows_where_each_event_came_from_and_its_data(client_for, use
     assert "Solicitud compartida" in page
     assert "&quot;unit&quot;: &quot;obras&quot;" in page  # the event's data, as JSON
     assert "Coautoría" in page
+
+
+def test_the_trail_says_its_chain_verifies(client_for, users, units):
+    material_request = request_in_state(users, units, State.APPROVED)
+    page = client_for("auditor").get(timeline_url(material_request.pk)).content.decode()
+    assert "Cadena verificada: los 4 eventos corresponden a sus hashes" in page
+    assert "Cadena rota" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's triggers refuse the tampering itself")
+def test_the_trail_shows_where_a_tampered_chain_breaks(client_for, users, units):
+    material_request = request_in_state(users, units, State.APPROVED)
+    forward = AuditEvent.objects.get(chain=f"materialrequest:{material_request.pk}", action="forward")
+    with connection.cursor() as cursor:  # what someone with direct database access could do
+        cursor.execute("UPDATE audit_auditevent SET comment = %s WHERE id = %s", ["Todo conforme", forward.pk])
+    page = client_for("auditor").get(timeline_url(material_request.pk)).content.decode()
+    assert f"Cadena rota en la posición {forward.sequence}:" in page
+    assert "Cadena verificada" not in page
+    broken = page.index("Aquí se rompe la cadena.")
+    assert page.index(f'id="evento-{forward.sequence}"') < broken < page.index(f'id="evento-{forward.sequence + 1}"')
+
+
+def test_the_log_of_one_request_says_so(client_for, users, units):
+    material_request = request_in_state(users, units, State.IN_REVIEW)
+    other = request_in_state(users, units, State.IN_REVIEW)
+    response = client_for("auditor").get(LOG_URL, {"request": material_request.pk})
+    page = response.content.decode()
+    assert f"Solo los eventos de la solicitud {material_request.reference}" in page
+    shown = AuditEvent.objects.filter(pk__in=shown_ids(response))
+    assert set(shown.values_list("reference", flat=True)) == {material_request.reference}
+    assert other.reference not in page
+    assert f"request={material_request.pk}" in page  # the exports keep it
 
 
 def test_the_trail_of_a_missing_request_is_not_found(client_for):
