@@ -18,7 +18,7 @@ EVENT_LABELS = {
     "transparency_unlink_request": _("Desvinculó una solicitud municipal"),
     "transparency_link_document": _("Vinculó una versión de documento"),
     "transparency_unlink_document": _("Desvinculó una versión de documento"),
-    "transparency_reminder": _("Recordatorio de plazo"),
+    "transparency_recompute": _("Plazos recalculados por un cambio del calendario"),
 }
 
 
@@ -45,6 +45,10 @@ def _detail(event) -> str:
         return str(Exemption(data["exemption"]).label) if data.get("exemption") in Exemption.values else ""
     if event.action == "transparency_extend" and data.get("late"):
         return str(_("comunicada fuera de plazo"))
+    if event.action == "transparency_recompute":
+        return ", ".join(
+            f"{_field_label(name)}: {old} → {new}" for name, (old, new) in sorted(data.items()) if name.endswith("_on")
+        )
     if event.action == "transparency_update":
         return ", ".join(_field_label(name) for name in data.get("changed", []))
     return ""

@@ -31,7 +31,7 @@ from workflows.permissions import objects_visible_to
 
 from . import policies
 from .deadlines import WorkingCalendar
-from .models import SHORT_TEXT_MAX, TEXT_MAX, DocumentType, Exemption, TransparencyRequest
+from .models import OPEN_STATES, SHORT_TEXT_MAX, TEXT_MAX, DocumentType, Exemption, TransparencyRequest
 
 REFERENCE_PREFIX = "SAIP"
 
@@ -453,6 +453,39 @@ def deny_request(
 def archive_request(actor, entry: TransparencyRequest, *, reason: str) -> TransparencyRequest:
     reason = _text(reason, field="reason", required=True, message=_("Indique el motivo del archivo."))
     return _transition(actor, entry, "archive", kwargs={"at": timezone.now(), "reason": reason}, comment=reason)
+
+
+def recompute_deadlines(actor, *, reason: str) -> int:
+    """After the calendar changed (a día no laborable decreed or corrected in the admin),
+    recompute the legal deadlines of every open entry; each entry whose dates move gets an
+    audit event with the old and new dates. A date the office chose for an extension, and
+    whether the extension was late, stay as they were recorded. Returns how many moved."""
+    moved = 0
+    calendar = WorkingCalendar()
+    with transaction.atomic():
+        for current in TransparencyRequest.objects.select_for_update().filter(state__in=OPEN_STATES).order_by("pk"):
+            deadlines = _deadlines(current.received_at, calendar)
+            changes = {
+                name: [getattr(current, name).isoformat(), value.isoformat()]
+                for name, value in deadlines.items()
+                if getattr(current, name) != value
+            }
+            if not changes:
+                continue
+            for name, value in deadlines.items():
+                setattr(current, name, value)
+            _save(current)
+            record_event(
+                actor=actor,
+                action="transparency_recompute",
+                target=current,
+                from_state=current.state,
+                to_state=current.state,
+                comment=reason,
+                data=changes,
+            )
+            moved += 1
+    return moved
 
 
 # --- what the request concerns ------------------------------------------------------------
