@@ -568,10 +568,21 @@ def test_the_feed_is_limited_to_the_newest(anonymous, users, units, monkeypatch)
     from audit import public_selectors
 
     monkeypatch.setattr(public_selectors, "FEED_SIZE", 2)
-    items = [press_release(users, units, State.PUBLISHED, title=f"Nota {n}") for n in range(3)]
+    for n in range(3):
+        press_release(users, units, State.PUBLISHED, title=f"Nota {n}")
     root = parse_feed(anonymous.get(FEED_URL).content)
     assert [entry.findtext(f"{ATOM}title") for entry in root.findall(f"{ATOM}entry")] == ["Nota 2", "Nota 1"]
-    assert items
+
+
+def test_feed_queries_do_not_grow_with_the_entries(anonymous, users, units):
+    press_release(users, units, State.PUBLISHED, title="Primera nota")
+    one, _xml = captured(anonymous, FEED_URL)
+    for n in range(4):
+        unit, author = (("rentas", "rentas1"), ("social", "social1"))[n % 2]
+        press_release(users, units, State.PUBLISHED, title=f"Otra nota {n}", unit=unit, author=author)
+    five, xml = captured(anonymous, FEED_URL)
+    assert len(parse_feed(xml.encode()).findall(f"{ATOM}entry")) == 5
+    assert five == one
 
 
 # --- filters and pages ------------------------------------------------------------------------
