@@ -57,8 +57,11 @@ ACTION_LABELS = {
     "transparency_unlink_request": _("Solicitud desvinculada de un pedido de acceso"),
     "transparency_link_document": _("Documento vinculado a un pedido de acceso"),
     "transparency_unlink_document": _("Documento desvinculado de un pedido de acceso"),
+    "transparency_recompute": _("Plazos de pedidos de acceso recalculados"),
     # the audit log itself
-    "export": _("Exportación del registro de auditoría"),
+    # the log's CSV/XLSX exports and the dossiers (data["format"] tells them apart)
+    "export": _("Exportación"),
+    "export_download": _("Descarga de una exportación"),
 }
 
 
@@ -73,9 +76,14 @@ def action_choices() -> list[tuple[str, str]]:
 
 
 def state_label(code: str) -> str:
+    """A material request's state or an access-to-information request's (their codes differ)."""
+    from audit.transparency.models import State as TransparencyState
     from workflows.models import State
 
-    return str(State(code).label) if code in State.values else code
+    for states in (State, TransparencyState):
+        if code in states.values:
+            return str(states(code).label)
+    return code
 
 
 def kind_label(code: str) -> str:
