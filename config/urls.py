@@ -15,6 +15,7 @@ urlpatterns = [
     path("auditoria/", include("audit.urls")),
     path("transparencia/", include("audit.transparency.urls")),
     path("publico/", include("audit.public_urls")),
+    path("expedientes/", include("audit.dossier_urls")),
     path("admin/", admin.site.urls),
 ]
 

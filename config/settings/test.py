@@ -34,3 +34,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT = tempfile.mkdtemp(prefix="pubs-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+EXPORT_JOBS_SYNC = True  # dossiers built in the committing thread, so tests read them at once

@@ -1,0 +1,250 @@
+"""The dossier that answers a transparency request: a ZIP with every DOCX version of each
+request concerned, its audit trail as CSV, and a summary DOCX (who did what and when, each
+version's hash, the verification of each chain). Optionally with personal data hidden.
+
+Built in a temporary file, step by step, so a large dossier never sits in memory and the
+page can show how far it got.
+"""
+
+import csv
+import dataclasses
+import io
+import tempfile
+import zipfile
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from docx import Document
+from docx.shared import Pt
+
+from documents.models import DocumentVersion
+from documents.rendering import Frozen, render_frozen
+from documents.services import rendered_docx
+from workflows.models import MaterialRequest
+
+from .models import AuditEvent
+from .redaction import Redactor
+from .services import chain_for
+from .verification import verify_chain
+
+CSV_HEADER = [
+    "posición",
+    "fecha y hora (UTC)",
+    "usuario",
+    "por encargo de",
+    "acción",
+    "estado anterior",
+    "estado nuevo",
+    "comentario o motivo",
+    "hash de la versión",
+    "datos",
+    "dirección IP",
+    "navegador",
+    "id de la petición",
+    "hash anterior",
+    "hash",
+]
+
+
+@dataclasses.dataclass
+class Part:
+    """One request of the dossier, gathered before writing."""
+
+    material_request: MaterialRequest
+    versions: list
+    events: list
+    verified: bool
+    break_text: str
+
+
+def _events(material_request):
+    return list(
+        AuditEvent.objects.filter(chain=chain_for(material_request)).select_related("on_behalf_of").order_by("sequence")
+    )
+
+
+def _csv_bytes(events, redactor: Redactor | None) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for event in events:
+        comment, data = event.comment, event.data
+        ip, agent = event.ip_address or "", event.user_agent
+        if redactor is not None:
+            comment, data = redactor.text(comment), redactor.deep(data)
+            # An IP address and a browser identify a person too: not for the public copy.
+            ip, agent = ("[reservado]" if ip else ""), ("[reservado]" if agent else "")
+        writer.writerow(
+            [
+                event.sequence,
+                event.occurred_at.isoformat(timespec="seconds"),
+                event.actor_username,
+                event.on_behalf_of.get_username() if event.on_behalf_of else "",
+                event.action,
+                event.from_state,
+                event.to_state,
+                comment,
+                event.version_hash,
+                data if data else "",
+                ip,
+                agent,
+                event.request_id,
+                event.prev_hash,
+                event.hash,
+            ]
+        )
+    # With a BOM, so spreadsheet programs read the accents right.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _version_docx(version: DocumentVersion, redactor: Redactor | None) -> tuple[bytes, str]:
+    if redactor is None:
+        return rendered_docx(version)
+    frozen = Frozen.of(version)
+    redacted = dataclasses.replace(frozen, snapshot=redactor.deep(frozen.snapshot))
+    return render_frozen(redacted), ""
+
+
+def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, redactor: Redactor | None) -> bytes:
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "DejaVu Sans"
+    style.font.size = Pt(10)
+    document.add_heading("Expediente de auditoría", level=0)
+    document.add_paragraph(settings.MUNICIPALITY_NAME)
+    facts = [
+        ("Generado", timezone.localtime(context["generated_at"]).strftime("%d/%m/%Y %H:%M")),
+        ("Generado por", job.requested_by.get_full_name() or job.requested_by.get_username()),
+        ("Datos personales", "ocultados" if redactor is not None else "incluidos (copia interna)"),
+    ]
+    if context.get("transparency"):
+        entry = context["transparency"]
+        facts.insert(0, ("Pedido de acceso a la información", entry.reference))
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in facts:
+        row = table.add_row().cells
+        row[0].text, row[1].text = label, value
+    if redactor is not None:
+        document.add_paragraph(
+            "Esta copia oculta datos personales (correos, teléfonos, documentos de identidad y nombres de "
+            "personas particulares). Los DOCX de esta copia no tienen los hashes de los originales: los hashes "
+            "que figuran aquí son los de los documentos originales, que la municipalidad conserva."
+        )
+    for part in parts:
+        request = part.material_request
+        document.add_heading(f"{request.reference} — {_maybe(redactor, request.title)}", level=1)
+        document.add_paragraph(
+            f"Tipo: {request.get_kind_display()} · Unidad: {request.unit} · Estado: {request.state_label}"
+        )
+        verdict = (
+            "Cadena de auditoría verificada: íntegra."
+            if part.verified
+            else f"Cadena de auditoría ROTA: {part.break_text}"
+        )
+        document.add_paragraph(verdict).runs[0].bold = True
+        document.add_heading("Versiones del documento", level=2)
+        versions = document.add_table(rows=1, cols=5)
+        versions.style = "Table Grid"
+        for cell, text in zip(
+            versions.rows[0].cells, ["N°", "Motivo", "Fecha", "Hash del contenido", "SHA-256 del DOCX"], strict=True
+        ):
+            cell.text = text
+        for version in part.versions:
+            cells = versions.add_row().cells
+            cells[0].text = str(version.number)
+            cells[1].text = version.get_reason_display()
+            cells[2].text = timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M")
+            cells[3].text = version.snapshot_sha256
+            cells[4].text = file_hashes.get(version.pk, "")
+        document.add_heading("Quién hizo qué y cuándo", level=2)
+        trail = document.add_table(rows=1, cols=5)
+        trail.style = "Table Grid"
+        for cell, text in zip(trail.rows[0].cells, ["Fecha", "Usuario", "Acción", "Estados", "Motivo"], strict=True):
+            cell.text = text
+        for event in part.events:
+            cells = trail.add_row().cells
+            cells[0].text = timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
+            who = event.actor_username or "—"
+            if event.on_behalf_of:
+                who += f" (por encargo de {event.on_behalf_of.get_username()})"
+            cells[1].text = who
+            cells[2].text = event.action
+            cells[3].text = f"{event.from_state} → {event.to_state}" if event.from_state or event.to_state else ""
+            cells[4].text = _maybe(redactor, event.comment)
+    buffer = io.BytesIO()
+    document.core_properties.title = "Expediente de auditoría"
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _maybe(redactor: Redactor | None, text: str) -> str:
+    return redactor.text(text) if redactor is not None else text
+
+
+def dossier_requests(job) -> tuple[list[MaterialRequest], dict]:
+    """The requests a job covers and context for its summary."""
+    from .transparency.models import TransparencyRequest
+
+    context = {"generated_at": timezone.now()}
+    if "transparency_request" in job.params:
+        entry = TransparencyRequest.objects.get(pk=job.params["transparency_request"])
+        context["transparency"] = entry
+        requests = list(entry.material_requests.select_related("unit").order_by("pk"))
+        extra_versions = list(entry.document_versions.values_list("request_id", flat=True))
+        known = {r.pk for r in requests}
+        requests += list(
+            MaterialRequest.objects.filter(pk__in=set(extra_versions) - known).select_related("unit").order_by("pk")
+        )
+        return requests, context
+    return [MaterialRequest.objects.select_related("unit").get(pk=job.params["request"])], context
+
+
+def private_names(job, context) -> list[str]:
+    names = [n for n in job.params.get("private_names", []) if n.strip()]
+    entry = context.get("transparency")
+    if entry is not None and getattr(entry, "requester_name", ""):
+        names.append(entry.requester_name)
+    return names
+
+
+def build(job, progress) -> tuple[str, str]:
+    """Write the job's ZIP to a temporary file; returns (path, download name).
+    `progress(done, total)` is called after each step."""
+    requests, context = dossier_requests(job)
+    redactor = Redactor(tuple(private_names(job, context))) if job.redact else None
+    parts = []
+    for material_request in requests:
+        result = verify_chain(chain_for(material_request))
+        parts.append(
+            Part(
+                material_request,
+                list(DocumentVersion.objects.filter(request=material_request).order_by("number")),
+                _events(material_request),
+                result.ok,
+                result.first_break.describe() if result.first_break else "",
+            )
+        )
+    total = sum(len(part.versions) for part in parts) + len(parts) + 1
+    done = 0
+    progress(done, total)
+    handle = tempfile.NamedTemporaryFile(prefix="expediente-", suffix=".zip", delete=False)  # noqa: SIM115 - kept
+    file_hashes = {}
+    with handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            folder = get_valid_filename(part.material_request.reference)
+            for version in part.versions:
+                data, sha = _version_docx(version, redactor)
+                file_hashes[version.pk] = sha or rendered_docx(version)[1]
+                archive.writestr(f"{folder}/versiones/{folder}-v{version.number}-{version.reason}.docx", data)
+                done += 1
+                progress(done, total)
+            archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.events, redactor))
+            done += 1
+            progress(done, total)
+        archive.writestr("resumen.docx", _summary_docx(job, parts, file_hashes, context, redactor))
+        progress(total, total)
+    stem = context["transparency"].reference if context.get("transparency") else requests[0].reference
+    suffix = "-reservado" if redactor is not None else ""
+    return handle.name, get_valid_filename(f"expediente-{stem}{suffix}.zip")
