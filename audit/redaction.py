@@ -21,7 +21,7 @@ DOCUMENT = re.compile(
 # separated by spaces, dots or dashes. Judged by digit count in _is_phone, so dates,
 # amounts and reference numbers are left alone.
 PHONE_CANDIDATE = re.compile(
-    r"(?<![\w/.,-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){5,13}(?![\w/:]|[.,:-]\d)"
+    r"(?<![\w/.,:-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){5,13}(?![\w/:]|[.,:-]\d)"
 )
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
 
