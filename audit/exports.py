@@ -11,10 +11,12 @@ a string cell, never a formula, and characters XML cannot carry are written as \
 """
 
 import csv
+import itertools
 import json
 import tempfile
 from datetime import UTC
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -147,6 +149,27 @@ class RowFormatter:
         if code not in cache:
             cache[code] = label(code)
         return cache[code]
+
+
+# --- serving under ASGI ------------------------------------------------------------------
+
+
+async def async_chunks(iterable, *, batch: int):
+    """An async iterator over a sync one, `batch` items a hop to the request's sync thread
+    (where its database connection lives). Under ASGI (daphne) Django would otherwise read a
+    sync iterator into a list before sending the first byte: the whole export in memory."""
+    iterator = iter(iterable)
+
+    def next_batch() -> bytes:
+        return b"".join(itertools.islice(iterator, batch))
+
+    fetch = sync_to_async(next_batch, thread_sensitive=True)
+    while chunk := await fetch():
+        yield chunk
+
+
+def file_blocks(file, *, size: int = 64 * 1024):
+    return iter(lambda: file.read(size), b"")
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -8,12 +8,15 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from asgiref.sync import async_to_sync
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.http import FileResponse, StreamingHttpResponse
+from django.test import AsyncRequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audit import exports
+from audit import exports, views
 from audit.models import AuditEvent
 from tests.audit.test_log_views import bulk_events
 from tests.factories import request_in_state
@@ -193,6 +196,61 @@ def test_characters_xml_cannot_carry_are_escaped_and_long_texts_cut(client_for, 
     assert len(comment) == 40
 
 
+# --- under ASGI (daphne, as deployed) ----------------------------------------------------------
+
+
+def asgi_get(view, user, params):
+    """Call an export view as daphne would hand it a request: an ASGIRequest."""
+    request = AsyncRequestFactory().get("/auditoria/", params)
+    request.user = user
+    return view(request)
+
+
+def consume_async(response, on_chunk=None) -> bytes:
+    """Read an async body the way Django's ASGI handler does, from this (sync) thread: the
+    export's sync_to_async hops come back to it, and to its database connection."""
+    assert response.is_async, "under ASGI a sync iterator would be read whole into a list"
+
+    async def read():
+        parts = []
+        async for chunk in response:
+            if on_chunk is not None:
+                on_chunk(chunk)
+            else:
+                parts.append(chunk)
+        return b"".join(parts)
+
+    try:
+        return async_to_sync(read)()
+    finally:
+        # Close it as the handler does (the XLSX's temporary file goes), without the
+        # request_finished signal closing the test's database connection (as Django's
+        # test client does too).
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+
+
+def test_under_asgi_the_csv_is_an_async_stream_with_the_same_rows(users, march):
+    response = asgi_get(views.export_csv, users["auditor"], MARCH)
+    body = consume_async(response)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert column(rows, "Hash") == [event.hash for event in march]
+    assert AuditEvent.objects.filter(action="export", actor=users["auditor"]).count() == 1
+
+
+def test_under_asgi_the_xlsx_is_read_block_by_block(users, march):
+    response = asgi_get(views.export_xlsx, users["auditor"], MARCH)
+    assert isinstance(response, FileResponse)
+    length = int(response["Content-Length"])
+    body = consume_async(response)
+    assert len(body) == length
+    rows = [list(row) for row in load_workbook(io.BytesIO(body))["Eventos"].iter_rows(values_only=True)]
+    assert column(rows, "Hash") == [event.hash for event in march]
+
+
 # --- every export is audited, refused ones are not ---------------------------------------------
 
 
@@ -283,8 +341,26 @@ def insert_many(count, *, start, step, **fields):
         cursor.executemany(sql, [row(number) for number in range(count)])
 
 
+def measure(read):
+    """Read a body through `read(on_chunk)` under tracemalloc: (bytes, lines, largest chunk, peak)."""
+    totals = {"size": 0, "lines": 0, "largest": 0}
+
+    def on_chunk(chunk):
+        totals["size"] += len(chunk)
+        totals["lines"] += chunk.count(b"\n")
+        totals["largest"] = max(totals["largest"], len(chunk))
+
+    tracemalloc.start()
+    try:
+        read(on_chunk)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return totals["size"], totals["lines"], totals["largest"], peak
+
+
 @pytest.mark.slow
-def test_a_large_csv_export_is_streamed_in_bounded_memory(client_for):
+def test_a_large_csv_export_is_streamed_in_bounded_memory(client_for, users):
     count = 50_000
     started = time.monotonic()
     insert_many(
@@ -299,21 +375,25 @@ def test_a_large_csv_export_is_streamed_in_bounded_memory(client_for):
         data={"canal": "Radio Municipal"},
     )
     assert AuditEvent.objects.filter(occurred_at__year=2024).count() == count
-    response = client_for("auditor").get(CSV_URL, {"date_from": "2024-01-01", "date_to": "2024-12-31"})
+    params = {"date_from": "2024-01-01", "date_to": "2024-12-31"}
+    response = client_for("auditor").get(CSV_URL, params)
     assert isinstance(response, StreamingHttpResponse)
-    tracemalloc.start()
-    try:
-        size, lines, largest_chunk = 0, 0, 0
+
+    def drain(on_chunk):
         for chunk in response.streaming_content:
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-            largest_chunk = max(largest_chunk, len(chunk))
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert lines == count + 1
-    assert size > 20 * 1024 * 1024  # the whole CSV...
-    assert peak < 8 * 1024 * 1024  # ...never held at once: a few chunks of rows at most
-    assert peak < size / 3
-    assert largest_chunk < 4096  # one line at a time
+            on_chunk(chunk)
+
+    measured = measure(drain)
+    # As daphne serves it: an async stream, read by the ASGI handler's loop.
+    asgi_response = asgi_get(views.export_csv, users["auditor"], params)
+    asgi_measured = measure(lambda on_chunk: consume_async(asgi_response, on_chunk))
+    for size, lines, largest_chunk, peak, limit in (
+        (*measured, 4096),  # one line at a time
+        (*asgi_measured, 1024 * 1024),  # a thousand lines a hop
+    ):
+        assert lines == count + 1
+        assert size > 20 * 1024 * 1024  # the whole CSV...
+        assert peak < 8 * 1024 * 1024  # ...never held at once: a few chunks of rows at most
+        assert peak < size / 3
+        assert largest_chunk < limit
     assert time.monotonic() - started < 120

@@ -419,6 +419,30 @@ def test_the_log_of_one_request_says_so(client_for, users, units):
     assert f"request={material_request.pk}" in page  # the exports keep it
 
 
+def test_the_trail_costs_the_same_queries_for_4_and_304_events(client_for, users, units):
+    material_request = request_in_state(users, units, State.APPROVED)
+    client = client_for("auditor")
+    url = timeline_url(material_request.pk)
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    chain = f"materialrequest:{material_request.pk}"
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            chain=chain,
+            sequence=sequence,
+            occurred_at=datetime(2026, 3, 10, 15, tzinfo=UTC) + timedelta(seconds=sequence),
+            action="download",
+            hash=hashlib.sha256(f"{chain}:{sequence}".encode()).hexdigest(),
+        )
+        for sequence in range(5, 305)
+    )
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert response.content.decode().count('id="evento-') == 304
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
 def test_the_trail_of_a_missing_request_is_not_found(client_for):
     missing = (MaterialRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 100
     assert client_for("auditor").get(timeline_url(missing)).status_code == 404
