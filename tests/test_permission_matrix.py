@@ -310,7 +310,35 @@ OBJECT_URLS = {
     "approvals:release": ObjectURL(("task_pk",), "POST", note="tasks"),
     "approvals:reassign": ObjectURL(("task_pk",), "POST", note="tasks"),
     "approvals:open_task": ObjectURL(("task_pk",), "GET", note="tasks"),
+    # Dossiers: asked for by transparency and control (tests/audit/test_dossier.py for POST).
+    "dossier:request": ObjectURL(("pk",), "GET", lambda username, obj: expect_dossier(username, obj)),
+    # Register entries and export jobs, not requests: see test_dossier_url_matrix.
+    "dossier:transparency": ObjectURL(("pk",), "GET", note="register entries"),
+    "dossier:job": ObjectURL(("job_id",), "GET", note="export jobs"),
+    "dossier:status": ObjectURL(("job_id",), "GET", note="export jobs"),
+    "dossier:download": ObjectURL(("job_id",), "GET", note="export jobs"),
 }
+
+
+def control_reader(username):
+    """The responsable de transparencia, the auditor, the administrator."""
+    who = PEOPLE[username]
+    return who.superuser or bool(who.roles & {TRANSPARENCIA, AUDITOR})
+
+
+def expect_dossier(username, obj):
+    if PEOPLE[username] is None:
+        return LOGIN
+    if not control_reader(username):
+        return 403
+    if obj.unit is None:
+        return 404
+    who = PEOPLE[username]
+    # The auditor examines every request; transparency what it may see (or a register
+    # entry concerns: none does in this dataset).
+    if who.superuser or AUDITOR in who.roles:
+        return 200
+    return 200 if may_view(username, obj) else 404
 
 
 def office_or_readers(username):
@@ -370,6 +398,16 @@ PLAIN_URLS = {
     "notifications:preferences": [
         Probe("GET", protected(lambda username: True)),
         Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
+    ],
+    "dossier:list": [Probe("GET", protected(control_reader))],
+    # Public pages (audit/public_urls.py): no login, the same answer for everybody.
+    "public:list": [Probe("GET", lambda username: 200)],
+    "public:press_feed": [Probe("GET", lambda username: 200)],
+    # A reference never handed out; every state is walked by test_public_detail_matrix.
+    "public:detail": [Probe("GET", lambda username: 404, kwargs={"reference": "COM-1999-99999"})],
+    "public:verify": [
+        Probe("POST", lambda username: 404, kwargs={"reference": "COM-1999-99999"}, data={}),
+        Probe("GET", lambda username: 405, kwargs={"reference": "COM-1999-99999"}),
     ],
     "organization:delegation_create": [
         # The administrator sees the delegations but has no approval power to delegate.
@@ -468,6 +506,10 @@ def test_the_tables_describe_the_urls_as_they_are():
         "approvals:release",
         "approvals:reassign",
         "approvals:open_task",
+        "dossier:transparency",  # test_dossier_url_matrix, with the three below
+        "dossier:job",
+        "dossier:status",
+        "dossier:download",
     }
 
 
@@ -1032,4 +1074,78 @@ def test_task_url_matrix(dataset):
     for username, client in dataset.clients.items():
         got, _problem = call(client, "GET", reverse("approvals:open_task", kwargs={"task_pk": 10**9}))
         cells.append((f"{username} open inexistente", LOGIN if username == ANONYMOUS else 404, got, ""))
+    judge(cells)
+
+
+# --- public pages, by reference ---------------------------------------------------------
+
+
+def expect_public(username, obj):
+    """Anyone, logged in or not, sees what was published (and what was withdrawn after
+    publication); everything else answers like a reference never used."""
+    return 200 if obj.state in (PUBLISHED, WITHDRAWN) else 404
+
+
+def test_public_detail_matrix(dataset):
+    references = dict(MaterialRequest.objects.filter(pk__in=dataset.pks.values()).values_list("pk", "reference"))
+    cells = []
+    for username, client in dataset.clients.items():
+        for obj in ALL_OBJECTS:
+            reference = references.get(dataset.pks[obj.key], "COM-1999-99999")
+            for name, method in (("public:detail", "GET"), ("public:verify", "POST")):
+                path = reverse(name, kwargs={"reference": reference})
+                got, problem = call(client, method, path, {} if method == "POST" else None)
+                # An empty upload to a public item is a bad request; elsewhere, not found.
+                expected = expect_public(username, obj)
+                expected = 400 if method == "POST" and expected == 200 else expected
+                cells.append((f"{username} {method} {name} {obj.key}", expected, got, problem))
+    judge(cells)
+
+
+# --- dossiers: register entries and export jobs ------------------------------------------
+
+
+def test_dossier_url_matrix(dataset):
+    from audit.models import ExportJob
+    from audit.transparency.services import register_request
+
+    users = dataset.users
+    with transaction.atomic():
+        entry = register_request(
+            users["transparencia"],
+            data={
+                "requester_name": "Vecina de prueba",
+                "requester_document_type": "dni",
+                "requester_document_number": "45678912",
+                "requester_email": "",
+                "requester_phone": "",
+                "requester_address": "",
+                "channel": "presencial",
+                "received_at": timezone.now() - timedelta(hours=1),
+                "requested_information": "Quién aprobó la campaña.",
+            },
+        )
+        job = ExportJob.objects.create(
+            kind=ExportJob.Kind.REQUEST_DOSSIER,
+            requested_by=users["transparencia"],
+            params={"request": dataset.pks[OBJECTS[0].key]},
+            title="Expediente de prueba",
+        )
+        cells = []
+        for username, client in dataset.clients.items():
+            reader = PEOPLE[username] is not None and control_reader(username)
+            for pk, label in ((entry.pk, "entry"), (entry.pk + 1000, "missing entry")):
+                got, problem = call(client, "GET", reverse("dossier:transparency", args=[pk]))
+                expected = (
+                    LOGIN if PEOPLE[username] is None else (403 if not reader else (200 if pk == entry.pk else 404))
+                )
+                cells.append((f"{username} dossier of {label}", expected, got, problem))
+            # A job is its requester's alone: everybody else gets the answer for a missing one.
+            # It is still pending here (nothing runs after this rolled-back transaction).
+            owner = username == "transparencia"
+            for name, mine in (("dossier:job", 200), ("dossier:status", 200), ("dossier:download", 409)):
+                got, problem = call(client, "GET", reverse(name, args=[job.pk]))
+                expected = LOGIN if PEOPLE[username] is None else (mine if owner else 404)
+                cells.append((f"{username} {name}", expected, got, problem))
+        transaction.set_rollback(True)
     judge(cells)
