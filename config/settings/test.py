@@ -34,4 +34,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT = tempfile.mkdtemp(prefix="pubs-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-EXPORT_JOBS_SYNC = True  # dossiers built in the committing thread, so tests read them at once
+# Dossiers built in the committing thread, so tests read them at once; the browser tests
+# server sets EXPORT_JOBS_SYNC=0 to build them in the background, as in production.
+EXPORT_JOBS_SYNC = os.environ.get("EXPORT_JOBS_SYNC", "1") == "1"

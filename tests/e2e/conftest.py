@@ -74,6 +74,8 @@ def _server_env(settings_dict) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["PYTHONUNBUFFERED"] = "1"
+    # Dossiers in the background, with the progress page polling, as in production.
+    env["EXPORT_JOBS_SYNC"] = "0"
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = env["TEST_SQLITE_PATH"] = str(settings_dict["NAME"])
