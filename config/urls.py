@@ -12,6 +12,7 @@ urlpatterns = [
     path("organizacion/", include("organization.urls")),
     path("notificaciones/", include("notifications.urls")),
     path("bandeja/", include("approvals.urls")),
+    path("auditoria/puntos-de-control/", include("audit.checkpoint_urls")),
     path("auditoria/", include("audit.urls")),
     path("transparencia/", include("audit.transparency.urls")),
     path("publico/", include("audit.public_urls")),

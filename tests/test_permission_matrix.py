@@ -400,6 +400,14 @@ PLAIN_URLS = {
         Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
     ],
     "dossier:list": [Probe("GET", protected(control_reader))],
+    "checkpoints:list": [Probe("GET", protected(control_reader))],
+    # The auditor (OCI) and the administrator seal the log; a POST that may seals it.
+    "checkpoints:create": [
+        Probe(
+            "POST", protected(lambda username: PEOPLE[username].superuser or AUDITOR in PEOPLE[username].roles, yes=302)
+        ),
+        Probe("GET", protected(lambda username: True, yes=405, no=405)),
+    ],
     # Public pages (audit/public_urls.py): no login, the same answer for everybody.
     "public:list": [Probe("GET", lambda username: 200)],
     "public:press_feed": [Probe("GET", lambda username: 200)],

@@ -237,3 +237,30 @@ def test_events_written_before_the_optional_fields_keep_their_hash(users):
         + "}"
     )
     assert event.hash == hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- the checkpoint pages ---------------------------------------------------------------
+
+
+def test_the_auditor_seals_the_log_from_the_page(client_for, published):
+    client = client_for("auditor")
+    response = client.post("/auditoria/puntos-de-control/nuevo/")
+    assert response.status_code == 302
+    checkpoint = AuditCheckpoint.objects.get()
+    assert checkpoint.created_by == "auditor"
+    page = client.get("/auditoria/puntos-de-control/").content.decode()
+    assert checkpoint.hash[:17] in page
+    assert "Crear punto de control ahora" in page
+
+
+@pytest.mark.parametrize("username", ["transparencia", "gerente", "rentas1"])
+def test_only_the_auditor_and_the_administrator_seal(client_for, published, username):
+    assert client_for(username).post("/auditoria/puntos-de-control/nuevo/").status_code == 403
+    assert not AuditCheckpoint.objects.exists()
+
+
+def test_transparency_reads_the_checkpoints_others_do_not(client_for, published):
+    page = client_for("transparencia").get("/auditoria/puntos-de-control/")
+    assert page.status_code == 200
+    assert "Crear punto de control ahora" not in page.content.decode()
+    assert client_for("gerente").get("/auditoria/puntos-de-control/").status_code == 403
