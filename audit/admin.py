@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditCheckpoint, AuditEvent, ExportJob
 
 
 class ReadOnlyAdminMixin:
@@ -24,6 +24,22 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["reference", "actor_username", "comment", "hash"]
     date_hierarchy = "occurred_at"
+
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["sequence", "created_at", "created_by", "chain_count", "event_count", "hash"]
+    search_fields = ["hash", "created_by"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a dossier is its requester's, built by the worker."""
+
+    list_display = ["created_at", "title", "requested_by", "status", "redact", "size"]
+    list_filter = ["status", "kind", "redact"]
+    exclude = ["file"]  # downloads go through the audited page, not the admin
 
 
 from .transparency import admin as transparency_admin  # noqa: E402,F401  (registers the register's models)

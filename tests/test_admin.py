@@ -9,7 +9,15 @@ from workflows.models import MaterialRequest, State
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY = {"workflows.materialrequest", "audit.auditevent", "organization.delegation", "workflows.referencesequence"}
+READ_ONLY = {
+    "workflows.materialrequest",
+    "audit.auditevent",
+    "audit.auditcheckpoint",
+    "audit.exportjob",
+    "audit.transparencyrequest",
+    "organization.delegation",
+    "workflows.referencesequence",
+}
 
 
 def test_every_admin_changelist_renders(client_for, users, units):
@@ -40,3 +48,17 @@ def test_unit_members_edited_in_the_admin_join_the_unit_group(client_for, users,
     response = client.post(url, {"user": users["rentas2"].pk, "unit": unit.pk})
     assert response.status_code == 302
     assert users["rentas2"].groups.filter(pk=unit.group_id).exists()
+
+
+def test_checkpoints_cannot_be_changed_or_deleted_in_the_admin(client_for, users, units):
+    from audit.models import AuditCheckpoint
+    from audit.services import create_checkpoint
+
+    request_in_state(users, units, State.DRAFT)
+    checkpoint = create_checkpoint()
+    client = client_for("admin")
+    change_url = reverse("admin:audit_auditcheckpoint_change", args=[checkpoint.pk])
+    assert client.post(change_url, {"created_by": "otro"}).status_code == 403
+    delete_url = reverse("admin:audit_auditcheckpoint_delete", args=[checkpoint.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert AuditCheckpoint.objects.get().created_by == ""
