@@ -122,6 +122,8 @@ def _clean_data(values: dict) -> dict:
     data = {}
     for name in DATA_FIELDS:
         value = values.get(name)
+        if value is None and name != "received_at":
+            value = ""  # an omitted text field is an empty one
         data[name] = value.strip() if isinstance(value, str) else value
     for name in REQUIRED_FIELDS:
         if not data.get(name):
@@ -145,7 +147,7 @@ def _clean_data(values: dict) -> dict:
         if lengths is not None and not (number.isdigit() and len(number) in lengths):
             errors.setdefault("requester_document_number", []).append(
                 _("El %(type)s debe tener %(digits)s dígitos.")
-                % {"type": DocumentType(doc_type).label, "digits": " u ".join(str(n) for n in lengths)}
+                % {"type": DocumentType(doc_type).label, "digits": " o ".join(str(n) for n in lengths)}
             )
         elif lengths is None and not (number.isalnum() and 6 <= len(number) <= 15):
             errors.setdefault("requester_document_number", []).append(_("Use solo letras y números (entre 6 y 15)."))
@@ -159,7 +161,6 @@ def _clean_data(values: dict) -> dict:
                 "extension_notice_due_on",
                 "response_due_on",
                 *errors,
-                *(name for name in DATA_FIELDS if data.get(name) in (None, "") and name in REQUIRED_FIELDS),
             ],
             validate_unique=False,
         )

@@ -97,6 +97,21 @@ def test_invalid_data_is_refused_with_the_field_named(users, overrides, field):
     assert TransparencyRequest.objects.count() == 0
 
 
+def test_omitted_optional_fields_are_stored_empty(users):
+    data = entry_data()
+    for name in ("requester_email", "requester_phone", "requester_address"):
+        del data[name]
+    entry = services.register_request(users["transparencia"], data=data)
+    entry.refresh_from_db()
+    assert (entry.requester_email, entry.requester_phone, entry.requester_address) == ("", "", "")
+
+
+def test_a_wrong_dni_says_how_many_digits(users):
+    with pytest.raises(InvalidInput) as refused:
+        services.register_request(users["transparencia"], data=entry_data(requester_document_number="123"))
+    assert refused.value.field_errors["requester_document_number"] == ["El DNI debe tener 8 o 13 dígitos."]
+
+
 @pytest.mark.parametrize(("kind", "number"), [("dni", "12345678"), ("dni", "0801199012345"), ("ruc", "20123456789")])
 def test_valid_identity_documents(users, kind, number):
     entry = services.register_request(
