@@ -71,7 +71,7 @@ def _require_actor(user) -> None:
 @require_http_methods(["GET", "POST"])
 def register_create(request):
     _require_actor(request.user)
-    form = TransparencyRequestForm(request.POST or None)
+    form = TransparencyRequestForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -105,7 +105,7 @@ def register_edit(request, pk):
         return render(
             request, "audit/transparency/detail.html", _detail_context(request, entry, error=message), status=status
         )
-    form = TransparencyRequestForm(request.POST or None, instance=entry)
+    form = TransparencyRequestForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST":
         status = 400
         if form.is_valid():

@@ -136,6 +136,13 @@ def test_a_malformed_reception_date_is_a_spanish_form_error(client_for, value):
     assert TransparencyRequest.objects.count() == 0
 
 
+def test_an_empty_form_is_a_400_with_every_required_field_named(client_for):
+    response = client_for("transparencia").post(reverse("transparency:create"), {})
+    assert response.status_code == 400
+    assert body(response).count("Este campo es obligatorio.") >= 6
+    assert TransparencyRequest.objects.count() == 0
+
+
 def test_an_invalid_document_number_is_shown_on_its_field(client_for):
     response = client_for("transparencia").post(
         reverse("transparency:create"), {**FORM, "requester_document_number": "12AB"}
