@@ -317,6 +317,9 @@ OBJECT_URLS = {
     "dossier:job": ObjectURL(("job_id",), "GET", note="export jobs"),
     "dossier:status": ObjectURL(("job_id",), "GET", note="export jobs"),
     "dossier:download": ObjectURL(("job_id",), "GET", note="export jobs"),
+    # One request's audit trail: any request (drafts and cancelled ones too) for
+    # transparency, control and the administrator; 403 for everybody else whatever the id.
+    "audit:request_timeline": ObjectURL(("pk",), "GET", lambda username, obj: expect_audit_trail(username, obj)),
 }
 
 
@@ -324,6 +327,16 @@ def control_reader(username):
     """The responsable de transparencia, the auditor, the administrator."""
     who = PEOPLE[username]
     return who.superuser or bool(who.roles & {TRANSPARENCIA, AUDITOR})
+
+
+def expect_audit_trail(username, obj):
+    """The trail is metadata (who, when, which state): control and transparency read every
+    request's; a dossier carries the content too, so it follows the request's permissions."""
+    if PEOPLE[username] is None:
+        return LOGIN
+    if not control_reader(username):
+        return 403
+    return 404 if obj.unit is None else 200
 
 
 def expect_dossier(username, obj):
@@ -400,6 +413,10 @@ PLAIN_URLS = {
         Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
     ],
     "dossier:list": [Probe("GET", protected(control_reader))],
+    # The audit log and its exports; each export is itself an audit event (tests/audit/).
+    "audit:log": [Probe("GET", protected(control_reader))],
+    "audit:export_csv": [Probe("GET", protected(control_reader))],
+    "audit:export_xlsx": [Probe("GET", protected(control_reader))],
     "checkpoints:list": [Probe("GET", protected(control_reader))],
     # The auditor (OCI) and the administrator seal the log; a POST that may seals it.
     "checkpoints:create": [
