@@ -26,7 +26,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "occurred_at"
 
 
-
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sequence", "created_at", "created_by", "chain_count", "event_count", "hash"]

@@ -320,6 +320,14 @@ OBJECT_URLS = {
     # One request's audit trail: any request (drafts and cancelled ones too) for
     # transparency, control and the administrator; 403 for everybody else whatever the id.
     "audit:request_timeline": ObjectURL(("pk",), "GET", lambda username, obj: expect_audit_trail(username, obj)),
+    # Transparency register entries, not requests: tests/audit/transparency/test_register_matrix.py.
+    "transparency:detail": ObjectURL(("pk",), "GET", note="transparency entries"),
+    "transparency:edit": ObjectURL(("pk",), "GET", note="transparency entries"),
+    "transparency:action": ObjectURL(("pk",), "POST", note="transparency entries"),
+    "transparency:link_request": ObjectURL(("pk",), "POST", note="transparency entries"),
+    "transparency:unlink_request": ObjectURL(("pk", "request_pk"), "POST", note="transparency entries"),
+    "transparency:link_document": ObjectURL(("pk",), "POST", note="transparency entries"),
+    "transparency:unlink_document": ObjectURL(("pk", "version_pk"), "POST", note="transparency entries"),
 }
 
 
@@ -368,6 +376,20 @@ def gerente_or_admin(username):
     return who.superuser or GERENTE in who.roles
 
 
+def register_page(*, officer, reader):
+    """The transparency register: 404 (not revealed) unless a reader; the officer gets
+    `officer`, the other readers (auditor, administrator) `reader`."""
+
+    def expect(username):
+        if username == ANONYMOUS:
+            return LOGIN
+        if TRANSPARENCIA in PEOPLE[username].roles:
+            return officer
+        return reader if control_reader(username) else 404
+
+    return expect
+
+
 def protected(rule, *, yes=200, no=403):
     """A page behind the login: `yes` for whom `rule` admits, `no` for the rest."""
     return lambda username: LOGIN if username == ANONYMOUS else (yes if rule(username) else no)
@@ -413,6 +435,14 @@ PLAIN_URLS = {
         Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
     ],
     "dossier:list": [Probe("GET", protected(control_reader))],
+    "transparency:list": [
+        Probe("GET", register_page(officer=200, reader=200)),
+        Probe("POST", lambda username: LOGIN if username == ANONYMOUS else 405),
+    ],
+    "transparency:create": [
+        Probe("GET", register_page(officer=200, reader=403)),
+        Probe("POST", register_page(officer=400, reader=403), data={}),
+    ],
     # The audit log and its exports; each export is itself an audit event (tests/audit/).
     "audit:log": [Probe("GET", protected(control_reader))],
     "audit:export_csv": [Probe("GET", protected(control_reader))],
@@ -531,6 +561,14 @@ def test_the_tables_describe_the_urls_as_they_are():
         "approvals:release",
         "approvals:reassign",
         "approvals:open_task",
+        # tests/audit/transparency/test_register_matrix.py, with the six below
+        "transparency:detail",
+        "transparency:edit",
+        "transparency:action",
+        "transparency:link_request",
+        "transparency:unlink_request",
+        "transparency:link_document",
+        "transparency:unlink_document",
         "dossier:transparency",  # test_dossier_url_matrix, with the three below
         "dossier:job",
         "dossier:status",
