@@ -77,7 +77,14 @@ class AuditEvent(WriteOnceModel):
         verbose_name_plural = _("eventos de auditoría")
         ordering = ["occurred_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="audit_chain_sequence_unique")]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The log's filters, newest first, without a sort over millions of rows.
+            models.Index(fields=["action", "occurred_at"], name="audit_action_time_idx"),
+            models.Index(fields=["unit", "occurred_at"], name="audit_unit_time_idx"),
+            models.Index(fields=["request_kind", "occurred_at"], name="audit_kind_time_idx"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_actor_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
