@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install install-dev system-packages lint serve clean
+.PHONY: run test bench install install-dev system-packages lint serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: install-dev system-packages
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
+
+## make bench: the benchmark (bench/): medians, 95th percentiles and ratios, SQLite and PostgreSQL.
+bench: install-dev system-packages
+	$(BIN)/python -m bench
 
 lint: install-dev
 	$(BIN)/ruff check .
