@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.db import connection
 
 from tests.factories import build_organization
 
@@ -39,12 +40,76 @@ def client_for(client, users):
     return login
 
 
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# For tests that only make sense on one database (e.g. tampering with the audit rows, which
+# PostgreSQL's triggers refuse, or SQLite's WAL and BEGIN IMMEDIATE).
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite only: the scale-out run covers this on PostgreSQL otherwise"
+)
+
+
+def sqlite_only_because(reason: str):
+    return pytest.mark.skipif(connection.vendor != "sqlite", reason=f"SQLite only: {reason}")
+
+
 @pytest.fixture(scope="session")
 def postgres_base_url():
-    """A real PostgreSQL server for the session (tests/pgserver.py), or a skip that says why."""
+    """A real PostgreSQL server for the session, or a skip that says why: the scale-out run's
+    server (tests/scaleout.py sets TEST_POSTGRES_BASE_URL), else one started here
+    (tests/pgserver.py)."""
     from tests import pgserver
 
+    if os.environ.get("TEST_POSTGRES_BASE_URL"):
+        yield os.environ["TEST_POSTGRES_BASE_URL"]
+        return
     if pgserver.find_binaries() is None:
         skip_or_fail("the PostgreSQL tests need Debian's postgresql package (apt-get install postgresql)")
     with pgserver.running_postgres() as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real redis-server for the session, or a skip that says why: the scale-out run's
+    server (REDIS_URL), else one started here (tests/redisserver.py)."""
+    from tests import redisserver
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    if redisserver.find_binary() is None:
+        skip_or_fail("the Redis tests need redis-server (Debian: apt-get install redis-server)")
+    with redisserver.running_redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_append_only_triggers():
+    """On PostgreSQL, let pytest-django's flush after a transactional test empty the
+    write-once tables.
+
+    Migrations audit/0003 and documents/0002 install triggers that refuse UPDATE, DELETE
+    and TRUNCATE of the audit log and the document versions; Django's flush is one
+    TRUNCATE of every table, which they refuse too. Only in tests, and only for that
+    statement, the flush's own transaction runs with `session_replication_role = replica`
+    (SET LOCAL: it ends with the flush), which skips ordinary triggers. Production is not
+    affected: its database user is no superuser and cannot set it, and nothing flushes there.
+    Everywhere else in the tests the triggers stay on."""
+    if not on_postgresql():
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    try:
+        yield
+    finally:
+        DatabaseOperations.execute_sql_flush = original

@@ -1,16 +1,18 @@
-"""Test settings: fast hashing, in-memory channel layer, a throwaway media root."""
+"""Test settings: fast hashing, in-memory channel layer (Redis when REDIS_URL is set), a throwaway media root."""
 
 import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, REDIS_URL
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# In-memory channel layer, unless REDIS_URL (the scale-out run) asks for Redis (base.py).
+if not REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="pubs-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Notification emails in the committing thread, so tests read them in mail.outbox.

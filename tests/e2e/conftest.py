@@ -2,8 +2,9 @@
 
 The server is a separate process, so it only sees committed data: every test here must use
 ``@pytest.mark.django_db(transaction=True)``. It serves the very SQLite file pytest-django
-created as the test database (``SQLITE_PATH`` and ``TEST_SQLITE_PATH`` point at it), so what
-the test process builds through the services is what the browser sees, and the other way round.
+created as the test database (``SQLITE_PATH`` and ``TEST_SQLITE_PATH`` point at it), or, in the
+scale-out run, the PostgreSQL test database (``DATABASE_URL``; ``REDIS_URL`` is inherited), so
+what the test process builds through the services is what the browser sees, and the other way round.
 """
 
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -79,11 +81,23 @@ def _server_env(settings_dict) -> dict[str, str]:
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = env["TEST_SQLITE_PATH"] = str(settings_dict["NAME"])
+    elif settings_dict["ENGINE"] == "django.db.backends.postgresql":
+        # The scale-out run: the server serves the test database pytest-django created.
+        env["DATABASE_URL"] = _postgres_url(settings_dict)
     else:
         skip_or_fail(
-            f"the live browser server only knows how to share a SQLite test database, not {settings_dict['ENGINE']}"
+            f"the live browser server serves SQLite or PostgreSQL test databases, not {settings_dict['ENGINE']}"
         )
     return env
+
+
+def _postgres_url(settings_dict) -> str:
+    user = quote(settings_dict["USER"] or "", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
 @pytest.fixture

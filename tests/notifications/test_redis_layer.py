@@ -2,15 +2,11 @@
 delivery and isolation as with the in-memory layer, plus a push that crosses event loops
 (as one from another worker process would).
 
-A session fixture starts Debian's redis-server on a free loopback port, with no
-persistence, in a temporary directory, and stops it afterwards.
+The session fixture `redis_url` (tests/conftest.py) is the scale-out run's server
+(REDIS_URL), or one started for the session (tests/redisserver.py).
 """
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 import uuid
 
 import pytest
@@ -20,77 +16,13 @@ from channels.layers import channel_layers, get_channel_layer
 
 from notifications import services
 from notifications.models import Notification
-from tests.conftest import skip_or_fail
 from tests.factories import create_request, request_in_state
 from tests.notifications.test_consumers import TIMEOUT, connect_as, receive_all, step, still_serving
 from workflows.models import State
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-START_TIMEOUT = 15  # seconds
 QUIET = 0.5
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        skip_or_fail("the Redis channel-layer tests need redis-server (Debian: apt-get install redis-server)")
-    import redis
-
-    directory = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    log_path = directory / "redis.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed command line, Debian's redis-server
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(directory),
-            ],
-            cwd=directory,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"redis-server exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if client.ping():
-                        break
-                except redis.exceptions.ConnectionError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"redis-server did not answer PING in {START_TIMEOUT} s:\n{log_path.read_text()[-3000:]}"
-                    )
-                time.sleep(0.05)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            client.close()
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 @pytest_asyncio.fixture
