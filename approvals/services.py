@@ -54,6 +54,22 @@ def open_task_of(process) -> Task | None:
     )
 
 
+def _flow_state(material_request: MaterialRequest) -> tuple:
+    """(process, open task) of a request, read once per service call on the instance the
+    service locked (check_task_owner, then advance, which forgets it): every change to a
+    request's tasks takes the request's lock first."""
+    cached = material_request.__dict__.get("_flow_state")
+    if cached is None:
+        process = active_process(material_request)
+        task = open_task_of(process) if process is not None else None
+        if task is not None:
+            task.process = process
+        if process is not None:
+            process.artifact = material_request  # the flow's router reads it: no query
+        cached = material_request.__dict__["_flow_state"] = (process, task)
+    return cached
+
+
 def current_task(material_request: MaterialRequest) -> Task | None:
     process = active_process(material_request)
     return open_task_of(process) if process is not None else None
@@ -62,7 +78,9 @@ def current_task(material_request: MaterialRequest) -> Task | None:
 def _complete(task: Task, actor) -> None:
     activation = task.flow_task.activation_class(task)
     if task.status == STATUS.NEW:
-        activation.assign(actor)
+        # viewflow's assign() is only `owner = user` plus a save; the completion below
+        # saves the task anyway, so it is assigned in memory: one UPDATE less.
+        task.owner, task.status = actor, STATUS.ASSIGNED
     elif task.status == STATUS.ASSIGNED and task.owner_id != actor.pk:
         activation.reassign(actor)
     if task.status == STATUS.ASSIGNED:
@@ -73,7 +91,9 @@ def _complete(task: Task, actor) -> None:
 def advance(actor, material_request: MaterialRequest, *, action: str) -> None:
     """After a state change: start the process on the first submission, complete the open
     task otherwise, or cancel the process when the request is cancelled."""
-    process = active_process(material_request)
+    process, task = _flow_state(material_request)
+    # What follows changes the flow: the next reader of this instance reads it again.
+    material_request.__dict__.pop("_flow_state", None)
     if process is None:
         if material_request.state == State.IN_REVIEW:
             PublicationFlow.start.run(material_request=material_request)
@@ -84,7 +104,6 @@ def advance(actor, material_request: MaterialRequest, *, action: str) -> None:
             # by contrast, is the approval task's own outcome and completes it.)
             PublicationFlow.instance.cancel(process)
             return
-        task = open_task_of(process)
         if task is not None:
             _complete(task, actor)
 
@@ -101,7 +120,8 @@ def check_task_owner(actor, material_request: MaterialRequest, action: str) -> N
     """A task someone took is theirs to finish; the gerente may still decide."""
     if action in ACTIONS_OUTSIDE_TASKS:
         return
-    task = current_task(material_request)
+    # Kept on the (locked) instance for advance() in the same service call.
+    task = _flow_state(material_request)[1]
     if task is None or task.owner_id in (None, actor.pk) or Role.GERENTE in roles_of(actor):
         return
     raise PermissionDenied(

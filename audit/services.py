@@ -29,11 +29,14 @@ def record_event(
     version_hash: str = "",
     on_behalf_of=None,
     data: dict | None = None,
+    locked: bool = False,
 ) -> AuditEvent:
     """Append an event to the target's chain.
 
-    Must run inside the caller's transaction, which for a request already holds the
-    request's row lock, so the chain cannot fork.
+    Must run inside the caller's transaction. `locked=True` says the caller holds the
+    target's row lock (the workflow services do), so nobody else can append to its chain
+    meanwhile: the append needs no savepoint to retry in. Without it, a concurrent writer
+    may take the same position first, and the append retries in a savepoint.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
@@ -44,6 +47,9 @@ def record_event(
         event = _build_event(
             chain, last, actor, action, target, from_state, to_state, comment, version_hash, on_behalf_of, data, ctx
         )
+        if locked:
+            event.save()
+            return event
         try:
             # A savepoint: on a chain no row lock serializes (the global chain, a
             # user's logins), a concurrent writer may take the same sequence first.

@@ -111,8 +111,9 @@ def _message(action: str, kind: str, actor, material_request: MaterialRequest) -
 
 @dataclass
 class Audience:
-    """Who stands where around one request, read from django-guardian's tables as the
-    services just wrote them: six queries, whatever the number of people."""
+    """Who stands where around one request, as the services just wrote its permissions
+    (handed over on the instance by workflows.permissions, else read from guardian's
+    tables): a fixed number of queries, whatever the number of people."""
 
     material_request: MaterialRequest
     holders: dict[str, set[int]] = field(default_factory=dict)  # codename -> active user ids
@@ -121,18 +122,28 @@ class Audience:
     share_people: set[int] = field(default_factory=set)  # people and unit members it is shared with
 
     @classmethod
-    def of(cls, material_request: MaterialRequest) -> "Audience":
+    def of(cls, material_request: MaterialRequest, *, names=None) -> "Audience":
+        """`names`: the audiences the caller will ask for (None: any); the unit's members
+        are read only when one of them needs them."""
         audience = cls(material_request)
         holders: dict[str, set[int]] = {}
-        for user_id, codename in MaterialRequestUserObjectPermission.objects.filter(
-            content_object=material_request, user__is_active=True
-        ).values_list("user_id", "permission__codename"):
+        # The permissions the service just synced travel on the instance: no need to read
+        # them back (direct grants to inactive people are dropped with the recipients).
+        granted = material_request.__dict__.get("_granted")
+        if granted is not None:
+            user_rows = [(user_id, c) for user_id, codenames in granted.users.items() for c in codenames]
+            group_codenames = {group_id: set(codenames) for group_id, codenames in granted.groups.items()}
+        else:
+            user_rows = MaterialRequestUserObjectPermission.objects.filter(
+                content_object=material_request, user__is_active=True
+            ).values_list("user_id", "permission__codename")
+            group_codenames = {}
+            for group_id, codename in MaterialRequestGroupObjectPermission.objects.filter(
+                content_object=material_request
+            ).values_list("group_id", "permission__codename"):
+                group_codenames.setdefault(group_id, set()).add(codename)
+        for user_id, codename in user_rows:
             holders.setdefault(codename, set()).add(user_id)
-        group_codenames: dict[int, set[str]] = {}
-        for group_id, codename in MaterialRequestGroupObjectPermission.objects.filter(
-            content_object=material_request
-        ).values_list("group_id", "permission__codename"):
-            group_codenames.setdefault(group_id, set()).add(codename)
         if group_codenames:
             memberships = get_user_model().groups.through.objects.filter(
                 group_id__in=list(group_codenames), user__is_active=True
@@ -153,17 +164,24 @@ class Audience:
         audience.holders = holders
 
         share_users, share_units = set(), set()
-        for user_id, unit_id in material_request.shares.filter(revoked_at__isnull=True).values_list(
-            "user_id", "unit_id"
-        ):
+        share_rows = granted.shares if granted is not None and granted.shares is not None else None
+        if share_rows is None:
+            share_rows = material_request.shares.filter(revoked_at__isnull=True).values_list("user_id", "unit_id")
+        for user_id, unit_id in share_rows:
             if user_id:
                 share_users.add(user_id)
             if unit_id:
                 share_units.add(unit_id)
         shared_unit_members = set()
-        for unit_id, user_id in Membership.objects.filter(
-            unit_id__in={material_request.unit_id} | share_units, user__is_active=True
-        ).values_list("unit_id", "user_id"):
+        member_units = set(share_units)
+        if names is None or "requesters" in names:
+            member_units.add(material_request.unit_id)
+        memberships = (
+            Membership.objects.filter(unit_id__in=member_units, user__is_active=True).values_list("unit_id", "user_id")
+            if member_units
+            else []
+        )
+        for unit_id, user_id in memberships:
             if unit_id == material_request.unit_id:
                 audience.unit_members.add(user_id)
             if unit_id in share_units:
@@ -361,19 +379,21 @@ def schedule_emails(emails: list[dict]) -> None:
 def notify_transition(*, actor, material_request: MaterialRequest, action: str, from_state: str) -> list[Notification]:
     """Tell the people concerned that `actor` took `action` on the request (already in its
     new state, its permissions already synced). Runs inside the caller's transaction."""
-    audience = Audience.of(material_request)
     recipients: dict[int, str] = {}
     plan = PLANS.get(action)
     if plan is None:
         logger.error("Acción sin plan de notificación: %s (%s)", action, material_request.reference)
         plan = []
+    audience = Audience.of(material_request, names={name for name, _kind in plan})
     for name, kind in plan:
         for user_id in audience.named(name):
             recipients.setdefault(user_id, kind)
     if actor is not None:
         recipients.pop(actor.pk, None)  # never tell people what they just did themselves
     users = get_user_model().objects.in_bulk(list(recipients))
-    by_user = {users[user_id]: kind for user_id, kind in recipients.items() if user_id in users}
+    by_user = {
+        users[user_id]: kind for user_id, kind in recipients.items() if user_id in users and users[user_id].is_active
+    }
     # The record is Spanish whatever language the actor's browser asked for.
     with translation.override(settings.LANGUAGE_CODE):
         messages = {kind: _message(action, kind, actor, material_request) for kind in set(by_user.values())}

@@ -5,6 +5,8 @@ urgent flag: `sync_object_permissions` writes exactly that set, and services cal
 after every change. Reads go through guardian's tables, so lists filter in SQL.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from guardian.core import ObjectPermissionChecker
@@ -96,31 +98,88 @@ def grants_for(material_request: MaterialRequest) -> dict[str, set[str]]:
     return grants
 
 
+# Rows that never change while the application runs (permissions come from migrations,
+# role groups are made once), read once per process instead of once per transition.
+# Cleared when they could have changed: after migrate/flush and when a group is saved.
+_static: dict[str, dict] = {}
+
+
+def clear_static_cache(**kwargs) -> None:
+    _static.clear()
+
+
+def _permission_ids() -> dict[str, int]:
+    if "permissions" not in _static:
+        content_type = ContentType.objects.get_for_model(MaterialRequest)
+        _static["permissions"] = dict(
+            Permission.objects.filter(content_type=content_type, codename__in=ALL_CODENAMES).values_list(
+                "codename", "pk"
+            )
+        )
+    return _static["permissions"]
+
+
+def _role_group_ids() -> dict[str, int]:
+    if "roles" in _static:
+        return _static["roles"]
+    found = dict(Group.objects.filter(name__in=Role.values).values_list("name", "pk"))
+    # Kept only once every role's group exists (a fresh installation creates them after
+    # the server may have started).
+    if len(found) == len(Role.values):
+        _static["roles"] = found
+    return found
+
+
+def active_shares(material_request: MaterialRequest) -> list[tuple[int | None, int | None, int | None]]:
+    """(user id, unit id, unit's group id) of the request's active shares, read once per
+    instance: the policies' co-author check, the permission sync and the notifications'
+    audience of one change all need them. Services that change shares forget them first."""
+    cached = material_request.__dict__.get("_active_shares")
+    if cached is None:
+        cached = list(
+            material_request.shares.filter(revoked_at__isnull=True)
+            .order_by("pk")
+            .values_list("user_id", "unit_id", "unit__group_id")
+        )
+        material_request.__dict__["_active_shares"] = cached
+    return cached
+
+
+def forget_shares(material_request: MaterialRequest) -> None:
+    material_request.__dict__.pop("_active_shares", None)
+    material_request.__dict__.pop("_coauthor_cache", None)
+
+
+def _forget_perms(material_request: MaterialRequest) -> None:
+    material_request.__dict__.pop("_perms_cache", None)
+    material_request.__dict__.pop("_direct_perms_cache", None)
+
+
 def sync_object_permissions(material_request: MaterialRequest) -> dict:
     """Replace the request's per-object permissions with those its state calls for.
     Runs inside the service's transaction. Returns what changed, for the audit event:
     {"granted": [[holder, id, codename], ...], "revoked": [...]} (holder "group"/"user"),
     empty when nothing did."""
     grants = grants_for(material_request)
-    content_type = ContentType.objects.get_for_model(MaterialRequest)
-    permission_ids = dict(
-        Permission.objects.filter(content_type=content_type, codename__in=ALL_CODENAMES).values_list("codename", "pk")
-    )
-    role_groups = dict(Group.objects.filter(name__in=[a for a in grants if a in Role.values]).values_list("name", "pk"))
+    permission_ids = _permission_ids()
+    role_groups = _role_group_ids()
+    _forget_perms(material_request)
 
+    share_rows: list[tuple[int | None, int | None]] | None = None
     wanted_groups: set[tuple[int, int]] = set()
     wanted_users: set[tuple[int, int]] = set()
     for audience, codenames in grants.items():
         if audience == UNIT:
             group_ids = [material_request.unit.group_id]
         elif audience == SHARED:
-            shares = material_request.shares.filter(revoked_at__isnull=True).select_related("unit")
+            shares = active_shares(material_request)
+            share_rows = [(user_id, unit_id) for user_id, unit_id, _group_id in shares]
             group_ids = []
-            for share in shares:
-                if share.user_id:
-                    wanted_users.update((share.user_id, permission_ids[c]) for c in codenames)
+            for user_id, _unit_id, unit_group_id in shares:
+                if user_id:
+                    wanted_users.update((user_id, permission_ids[c]) for c in codenames)
                 else:
-                    group_ids.append(share.unit.group_id)
+                    group_ids.append(unit_group_id)
         else:
             group_ids = [role_groups[audience]] if audience in role_groups else []
         wanted_groups.update((group_id, permission_ids[c]) for group_id in group_ids if group_id for c in codenames)
@@ -135,7 +194,28 @@ def sync_object_permissions(material_request: MaterialRequest) -> dict:
         holder = holder_field.removesuffix("_id")
         granted += [[holder, who, codenames[permission]] for who, permission in sorted(added)]
         revoked += [[holder, who, codenames[permission]] for who, permission in sorted(removed)]
+    # What the request's audience is now, for the notifications of the same change
+    # (notifications.services.Audience), so it need not read the rows back.
+    material_request.__dict__["_granted"] = Granted(
+        groups=_by_holder(wanted_groups, codenames), users=_by_holder(wanted_users, codenames), shares=share_rows
+    )
     return {"granted": granted, "revoked": revoked} if granted or revoked else {}
+
+
+@dataclass(frozen=True)
+class Granted:
+    """The per-object permissions a request holds after a sync: holder id -> codenames."""
+
+    groups: dict[int, set[str]]
+    users: dict[int, set[str]]
+    shares: list[tuple[int | None, int | None]] | None  # active shares (user id, unit id), if read
+
+
+def _by_holder(pairs, codenames) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {}
+    for holder, permission in pairs:
+        result.setdefault(holder, set()).add(codenames[permission])
+    return result
 
 
 def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]]):
@@ -161,9 +241,13 @@ def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, 
 
 def _direct_perms(user, material_request) -> set[str]:
     # guardian's checker without its superuser shortcut: an administrator reads
-    # everything but acts only through the roles they hold.
-    checker = ObjectPermissionChecker(user)
-    return set(checker.get_user_perms(material_request)) | set(checker.get_group_perms(material_request))
+    # everything but acts only through the roles they hold. Cached on the instance
+    # until its permissions are synced again.
+    cache = material_request.__dict__.setdefault("_direct_perms_cache", {})
+    if user.pk not in cache:
+        checker = ObjectPermissionChecker(user)
+        cache[user.pk] = set(checker.get_user_perms(material_request)) | set(checker.get_group_perms(material_request))
+    return cache[user.pk]
 
 
 def perms_of(user, material_request: MaterialRequest) -> set[str]:
@@ -173,7 +257,7 @@ def perms_of(user, material_request: MaterialRequest) -> set[str]:
         return set()
     cache = material_request.__dict__.setdefault("_perms_cache", {})
     if user.pk not in cache:
-        perms = _direct_perms(user, material_request)
+        perms = set(_direct_perms(user, material_request))  # a copy: the cache stays direct
         for delegator in delegators_for(user):
             perms |= _direct_perms(delegator, material_request) & DELEGABLE
         if user.is_superuser:

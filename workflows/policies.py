@@ -10,7 +10,6 @@ every change; views call `available_actions` to draw exactly the buttons a user 
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -165,12 +164,11 @@ def is_author(user, material_request: MaterialRequest) -> bool:
     or publishes a text they helped write."""
     if material_request.author_id == user.pk:
         return True
-    cache = material_request.__dict__.setdefault("_coauthor_cache", {})
-    if user.pk not in cache:
-        cache[user.pk] = material_request.shares.filter(
-            Q(user_id=user.pk) | Q(unit_id__in=unit_ids_of(user)), revoked_at__isnull=True
-        ).exists()
-    return cache[user.pk]
+    shares = perm.active_shares(material_request)
+    if any(user_id == user.pk for user_id, _unit_id, _group_id in shares):
+        return True
+    shared_units = {unit_id for _user_id, unit_id, _group_id in shares if unit_id}
+    return bool(shared_units) and bool(shared_units & unit_ids_of(user))
 
 
 def can_view(user, material_request: MaterialRequest) -> bool:

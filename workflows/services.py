@@ -131,6 +131,7 @@ def _transition(
             comment=comment,
             version_hash=version.snapshot_sha256 if version else "",
             data=_with_permissions(audit_data, permission_changes),
+            locked=True,
         )
     return current
 
@@ -340,6 +341,7 @@ def share_request(actor, material_request: MaterialRequest, *, reason: str, unit
                 field_errors={"unit" if unit else "user": [_("Ya compartida.")]},
             )
         share = Share.objects.create(request=current, unit=unit, user=user, reason=reason, granted_by=actor)
+        permissions.forget_shares(current)
         permission_changes = permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
@@ -371,6 +373,7 @@ def revoke_share(actor, share: Share, *, reason: str) -> Share:
         share.revoked_by = actor
         share.revoke_reason = reason[:SHORT_TEXT_MAX]
         share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        permissions.forget_shares(current)
         permission_changes = permissions.sync_object_permissions(current)
         record_event(
             actor=actor,
