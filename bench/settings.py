@@ -1,0 +1,32 @@
+"""Settings of the benchmark's processes: production-like (DEBUG off, the real
+middleware, templates and channel layer chosen by REDIS_URL), with a fast password hasher,
+a throwaway media root and no outgoing mail. The database comes from DATABASE_URL or
+SQLITE_PATH, which the parent sets for each child."""
+
+import tempfile
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - throwaway benchmark database
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="pubs-bench-media-")
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT = tempfile.mkdtemp(prefix="pubs-bench-static-")
+WHITENOISE_USE_FINDERS = True
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# The benchmark's own minimal viewflow flow (bench/flows.py) needs its app installed:
+# viewflow stores a flow as "<app label>/<module>.<class>".
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
