@@ -1,22 +1,22 @@
 """Dossier exports: the services that ask for one, and the worker that builds it.
 
-A job is stored first (audited, in the caller's transaction), then handed to a small
-thread pool after commit; the page polls its progress. `run_export_jobs` picks up jobs a
-restarted server left behind, and is the hook the task queue uses in production.
+A job is stored first (audited, in the caller's transaction), then handed to the task
+queue after commit (config/taskqueue.py: a Celery worker, or a small in-process pool);
+the page polls its progress. The periodic `run_export_jobs` picks up jobs a restarted
+server or a lost message left behind.
 """
 
 import hashlib
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import taskqueue
 from organization.roles import Role
 from organization.selectors import roles_of
 from workflows.exceptions import InvalidInput
@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 
 NAMES_MAX = 20
 NAME_MAX = 200
-
-_executor: ThreadPoolExecutor | None = None
 
 
 def may_export(user) -> bool:
@@ -120,21 +118,11 @@ def record_download(actor, job: ExportJob) -> None:
 
 
 def enqueue(job_id) -> None:
-    if getattr(settings, "EXPORT_JOBS_SYNC", False):
-        run_job(job_id)
-        return
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=settings.EXPORT_WORKERS, thread_name_prefix="export")
-    _executor.submit(_run_in_thread, job_id)
+    """Build the job in the background (config/taskqueue.py): a Celery worker, or the
+    in-process pool kept for dossiers, or at once in tests."""
+    from . import tasks
 
-
-def _run_in_thread(job_id) -> None:
-    close_old_connections()
-    try:
-        run_job(job_id)
-    finally:
-        close_old_connections()
+    taskqueue.enqueue(tasks.build_export, str(job_id), lane="exports")
 
 
 def _claim(job_id) -> ExportJob | None:

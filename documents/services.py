@@ -12,10 +12,11 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 
 from audit.services import record_event
+from config import taskqueue
 from organization.roles import Role
 from organization.selectors import municipality_name, roles_of
 
-from . import snapshots
+from . import snapshots, tasks
 from .models import APPROVAL_REASONS, DocumentVersion, Reason, RenderedDocument
 from .rendering import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC, render_docx
 
@@ -70,9 +71,17 @@ def _logo() -> dict | None:
     return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def _municipality_of(material_request) -> str:
+    """The municipality of the requesting unit (read with the locked request), which is
+    the installation's one in the usual single-municipality setup."""
+    unit = material_request.unit
+    municipality = unit.municipality if unit is not None else None
+    return municipality.name if municipality is not None else municipality_name()
+
+
 def build_snapshot(material_request, *, reason: str, number: int) -> dict:
     content = snapshots.build_content(material_request)
-    snapshot = {"schema": snapshots.SCHEMA, "municipality": municipality_name(), "content": content}
+    snapshot = {"schema": snapshots.SCHEMA, "municipality": _municipality_of(material_request), "content": content}
     logo = _logo()
     if logo:
         snapshot["logo"] = logo
@@ -104,7 +113,7 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
     last = DocumentVersion.objects.filter(request=material_request).aggregate(last=Max("number"))["last"] or 0
     number = last + 1
     snapshot = build_snapshot(material_request, reason=reason, number=number)
-    return DocumentVersion.objects.create(
+    version = DocumentVersion.objects.create(
         request=material_request,
         number=number,
         reason=reason,
@@ -114,6 +123,10 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
         snapshot=snapshot,
         snapshot_sha256=snapshots.sha256_of(snapshot),
     )
+    # Render its DOCX in the background once the change commits: the first download is
+    # then instant (and still renders it itself if the task has not run yet).
+    taskqueue.on_commit_enqueue(tasks.render_version_docx, version.pk)
+    return version
 
 
 def docx_filename(version: DocumentVersion) -> str:

@@ -8,9 +8,7 @@ there is logged and never reaches the person who made the change.
 """
 
 import logging
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import taskqueue
 from organization.models import Delegation, Membership
 from organization.selectors import municipality_name
 from workflows import permissions as perm
@@ -39,6 +38,7 @@ from workflows.models import (
 from workflows.models import Kind as RequestKind
 from workflows.policies import can_view
 
+from . import tasks
 from .models import MESSAGE_MAX, URL_MAX, Kind, Notification, NotificationPreference, default_email_kinds
 
 logger = logging.getLogger("notifications")
@@ -325,20 +325,6 @@ def push(hints: list[tuple[str, dict]]) -> None:
         logger.exception("No se pudieron enviar los avisos en vivo")
 
 
-_email_pool: ThreadPoolExecutor | None = None
-_email_pool_lock = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _email_pool
-    with _email_pool_lock:
-        if _email_pool is None:
-            _email_pool = ThreadPoolExecutor(
-                max_workers=getattr(settings, "NOTIFICATIONS_EMAIL_WORKERS", 2), thread_name_prefix="notif-email"
-            )
-        return _email_pool
-
-
 def send_emails(emails: list[dict]) -> None:
     """Send each email on its own over one connection; one failing address does not stop
     the others. Touches no database: everything it needs was composed in the transaction."""
@@ -362,13 +348,10 @@ def send_emails(emails: list[dict]) -> None:
 
 
 def schedule_emails(emails: list[dict]) -> None:
-    """After commit: in a background thread, so a slow mail server never holds the
-    response; synchronously when NOTIFICATIONS_EMAIL_SYNC is set (tests)."""
+    """After commit: through the task queue (config/taskqueue.py), so a slow mail server
+    never holds the response."""
     try:
-        if getattr(settings, "NOTIFICATIONS_EMAIL_SYNC", False):
-            send_emails(emails)
-        else:
-            _pool().submit(send_emails, emails)
+        taskqueue.enqueue(tasks.send_emails, emails)
     except Exception:
         logger.exception("No se pudo programar el envío de correos")
 

@@ -165,11 +165,9 @@ STORAGES = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="comunicaciones@localhost")
 
-# Notifications (notifications/): emails go after commit from a small thread pool, so a
-# slow mail server never holds a response; SYNC sends them in the committing thread
-# (tests). SITE_URL starts the links in those emails (https://comunicaciones.example.gob.pe).
-NOTIFICATIONS_EMAIL_SYNC = False
-NOTIFICATIONS_EMAIL_WORKERS = env.int("NOTIFICATIONS_EMAIL_WORKERS", default=2)
+# Notifications (notifications/): emails go after commit through the task queue (below),
+# so a slow mail server never holds a response. SITE_URL starts the links in those
+# emails (https://comunicaciones.example.gob.pe).
 NOTIFICATIONS_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # The live socket: a client may send at most this many messages in the window (it only
 # pings), frames above the size are ignored, and user and session are checked again
@@ -202,9 +200,41 @@ TRANSPARENCY_REMINDER_DAYS = env.int("TRANSPARENCY_REMINDER_DAYS", default=2)
 # Public pages: show officials' names in the approval chain, or only their roles.
 PUBLIC_SHOW_OFFICIAL_NAMES = env.bool("PUBLIC_SHOW_OFFICIAL_NAMES", default=True)
 
-# Exports: dossiers are built in the background by this many threads (the task queue
-# takes over in production); log exports stream, whatever their size.
+# Exports: dossiers are built in the background by the task queue (in-process: by this
+# many threads of their own, so a long dossier never holds an email back); log exports
+# stream, whatever their size.
 EXPORT_WORKERS = env.int("EXPORT_WORKERS", default=2)
+
+# Background tasks (config/taskqueue.py). "celery": a Celery worker takes them from the
+# broker (CELERY_BROKER_URL, by default REDIS_URL) and beat runs the periodic jobs;
+# "threads": a small pool in the web process runs them after commit, no extra service,
+# and cron runs `manage.py run_periodic_jobs`; "sync": in the committing thread (tests).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="celery" if CELERY_BROKER_URL else "threads")
+TASKS_WORKERS = env.int("TASKS_WORKERS", default=env.int("NOTIFICATIONS_EMAIL_WORKERS", default=2))
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs (config/periodic.py): crontab fields in local time (TIME_ZONE). Celery beat
+# runs each on its schedule; without Celery, cron runs `run_periodic_jobs` every minute and
+# it runs each job whose first time of the day has come (each job is idempotent).
+PERIODIC_JOBS = {
+    "publish_scheduled": {"task": "workflows.tasks.publish_scheduled", "schedule": {"minute": "*"}},
+    "workflow_timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": {"minute": "*"}},
+    "export_jobs": {"task": "audit.tasks.run_export_jobs", "schedule": {"minute": "*/10"}},
+    "deadline_reminders": {
+        "task": "notifications.tasks.send_deadline_reminders",
+        "schedule": {"minute": "30", "hour": "7", "day_of_week": "mon-fri"},
+    },
+    "transparency_reminders": {
+        "task": "audit.tasks.send_transparency_reminders",
+        "schedule": {"minute": "35", "hour": "7", "day_of_week": "mon-fri"},
+    },
+    "audit_checkpoint": {"task": "audit.tasks.daily_checkpoint", "schedule": {"minute": "55", "hour": "23"}},
+}
 
 LOGGING = {
     "version": 1,

@@ -287,7 +287,7 @@ def test_a_transparency_dossier_covers_the_linked_requests(
 
 @pytest.mark.django_db(transaction=True)
 def test_in_the_background_the_page_sees_it_finish(settings, client_for, published):
-    settings.EXPORT_JOBS_SYNC = False
+    settings.TASKS_BACKEND = "threads"
     client = client_for("transparencia")
     response = client.post(reverse("dossier:request", args=[published.pk]), {})
     job_id = response.url.rstrip("/").rsplit("/", 1)[-1]

@@ -374,7 +374,7 @@ def test_a_failing_channel_layer_is_logged_and_never_breaks_the_change(
 def test_emails_go_from_a_background_thread_unless_told_otherwise(
     users, units, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    settings.NOTIFICATIONS_EMAIL_SYNC = False
+    settings.TASKS_BACKEND = "threads"
     give_emails(users, "gerente")
     sent_from = []
     done = threading.Event()
@@ -389,7 +389,7 @@ def test_emails_go_from_a_background_thread_unless_told_otherwise(
         run(users, in_review, "forward", "revisor1")
     assert done.wait(timeout=10)
     thread_name, recipients = sent_from[0]
-    assert thread_name.startswith("notif-email") and thread_name != threading.current_thread().name
+    assert thread_name.startswith("tasks-default") and thread_name != threading.current_thread().name
     assert recipients == [["gerente@example.gob.pe"]]
 
 
