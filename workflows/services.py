@@ -89,6 +89,7 @@ def _transition(
     expected_revision: int | None = None,
     transition_kwargs: Callable[[Authority], dict] | None = None,
     audit_data: dict | None = None,
+    by_system: bool = False,
 ) -> MaterialRequest:
     """Run one FSM transition: the request's one way to change state.
 
@@ -122,8 +123,9 @@ def _transition(
         )
         notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
         record_event(
-            actor=actor,
-            on_behalf_of=authority.on_behalf_of,
+            # by_system: a scheduled job acts for `actor` (workflows.scheduling).
+            actor=None if by_system else actor,
+            on_behalf_of=actor if by_system else authority.on_behalf_of,
             action=code,
             target=current,
             from_state=from_state,
@@ -504,7 +506,9 @@ def _clean_publication(channel, date, url) -> tuple[str, object, str]:
     return channel, date, url
 
 
-def _publication_transition(actor, material_request, code, *, channel, date, url, comment, expected_revision, **extra):
+def _publication_transition(
+    actor, material_request, code, *, channel, date, url, comment, expected_revision, by_system=False, **extra
+):
     channel, date, url = _clean_publication(channel, date, url)
     return _transition(
         actor,
@@ -512,6 +516,7 @@ def _publication_transition(actor, material_request, code, *, channel, date, url
         code,
         comment=comment,
         expected_revision=expected_revision,
+        by_system=by_system,
         transition_kwargs=lambda authority: {
             "by": authority.actor,
             "at": authority.at,
@@ -525,7 +530,11 @@ def _publication_transition(actor, material_request, code, *, channel, date, url
     )
 
 
-def publish_request(actor, material_request, *, channel, date, url="", comment="", expected_revision=None):
+def publish_request(
+    actor, material_request, *, channel, date, url="", comment="", expected_revision=None, by_system=False
+):
+    """`by_system`: the scheduled job publishes on behalf of `actor`, the publicador who
+    scheduled it; the audit event then names the system as actor, on their behalf."""
     return _publication_transition(
         actor,
         material_request,
@@ -535,6 +544,7 @@ def publish_request(actor, material_request, *, channel, date, url="", comment="
         url=url,
         comment=comment,
         expected_revision=expected_revision,
+        by_system=by_system,
     )
 
 
