@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "detach": _("Adjunto quitado"),
     "share": _("Solicitud compartida"),
     "unshare": _("Se dejó de compartir"),
+    "schedule_publication": _("Publicación programada"),
+    "unschedule_publication": _("Publicación programada anulada"),
     # documents
     "download": _("Descarga de documento"),
     # approvals: the flow's tasks

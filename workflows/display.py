@@ -26,6 +26,8 @@ EVENT_LABELS = {
     "detach": _("Quitó un adjunto"),
     "share": _("Compartió la solicitud"),
     "unshare": _("Dejó de compartir la solicitud"),
+    "schedule_publication": _("Programó la publicación"),
+    "unschedule_publication": _("Anuló la publicación programada"),
     "download": _("Descargó el documento"),
     "take_task": _("Tomó la tarea"),
     "release_task": _("Liberó la tarea"),

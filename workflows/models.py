@@ -120,6 +120,19 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     publication_channel = models.CharField(_("medio de publicación"), max_length=120, blank=True, editable=False)
     publication_date = models.DateField(_("fecha de publicación"), null=True, blank=True, editable=False)
     publication_url = models.URLField(_("enlace publicado"), max_length=500, blank=True, editable=False)
+    # Scheduled publication (workflows.scheduling): the publicador sets an approved request
+    # to be published at a moment; the periodic job publishes it then, as the system on
+    # their behalf, if it is still approved at the revision they scheduled.
+    publish_scheduled_at = models.DateTimeField(
+        _("publicación programada para"), null=True, blank=True, editable=False, db_index=True
+    )
+    publish_scheduled_channel = models.CharField(_("medio programado"), max_length=120, blank=True, editable=False)
+    publish_scheduled_url = models.URLField(_("enlace programado"), max_length=500, blank=True, editable=False)
+    publish_scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    publish_scheduled_on = models.DateTimeField(_("programada el"), null=True, blank=True, editable=False)
+    publish_scheduled_revision = models.PositiveIntegerField(null=True, blank=True, editable=False)
     cancel_reason = models.TextField(_("motivo de anulación"), blank=True, editable=False)
     withdrawal_reason = models.TextField(_("motivo público del retiro"), blank=True, editable=False)
 

@@ -3,7 +3,7 @@ from django.urls import path
 from documents import import_views
 from documents import views as document_views
 
-from . import views
+from . import schedule_views, views
 
 app_name = "workflows"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("<int:pk>/adjuntos/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/adjuntos/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
     path("<int:pk>/adjuntos/<int:attachment_id>/eliminar/", views.attachment_remove, name="attachment_remove"),
+    path("<int:pk>/programar/", schedule_views.schedule_publication, name="schedule_publication"),
+    path("<int:pk>/programar/anular/", schedule_views.unschedule_publication, name="unschedule_publication"),
     path("<int:pk>/compartir/", views.share_create, name="share_create"),
     path("<int:pk>/compartir/<int:share_id>/revocar/", views.share_revoke, name="share_revoke"),
     path("<int:pk>/importar-docx/", import_views.import_docx, name="import_docx"),
