@@ -6,6 +6,7 @@ changes the request's state; the router then reads the new state and opens the n
 task. Nodes never change the request themselves.
 """
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -31,11 +32,17 @@ def _human_task(title, codename):
     )
 
 
+def _process_lock(flow_class, process_pk):
+    if connection.vendor == "sqlite":
+        return lock.no_lock(flow_class, process_pk)
+    return lock.select_for_update_lock(flow_class, process_pk)
+
+
 class PublicationFlow(flow.Flow):
     process_class = PublicationProcess
-    # A row lock on the process on PostgreSQL; SQLite ignores FOR UPDATE and relies on
-    # the BEGIN IMMEDIATE of the service's transaction.
-    lock_impl = lock.select_for_update_lock
+    # A row lock on the process on PostgreSQL; SQLite has no row locks and already holds
+    # the database's write lock (the service's BEGIN IMMEDIATE), so it takes none.
+    lock_impl = staticmethod(_process_lock)
     process_title = _("Aprobación de material")
     process_description = _("Revisión, aprobación y publicación de una solicitud de material.")
 

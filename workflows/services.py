@@ -55,7 +55,11 @@ def _clean_reason(action: policies.Action, comment: str) -> str:
 def _lock(material_request: MaterialRequest) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
     BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
-    return MaterialRequest.objects.select_for_update().select_related("unit", "author").get(pk=material_request.pk)
+    return (
+        MaterialRequest.objects.select_for_update(of=("self",))
+        .select_related("unit__municipality", "author")
+        .get(pk=material_request.pk)
+    )
 
 
 def _check_revision(current: MaterialRequest, expected_revision: int | None) -> None:
