@@ -172,12 +172,12 @@ def is_author(user, material_request: MaterialRequest) -> bool:
 
 
 def can_view(user, material_request: MaterialRequest) -> bool:
-    return perm.VIEW in perm.perms_of(user, material_request)
+    return perm.has_perm(user, material_request, perm.VIEW)
 
 
 def check_edit(user, material_request: MaterialRequest) -> None:
     """Raise PermissionDenied unless the user may edit the request's content now."""
-    if perm.CHANGE not in perm.perms_of(user, material_request):
+    if not perm.has_perm(user, material_request, perm.CHANGE):
         if material_request.state == State.DRAFT:
             raise PermissionDenied(_("Solo los miembros de la unidad solicitante pueden editar el borrador."))
         if material_request.state in (State.PUBLISHED, State.CANCELLED, State.WITHDRAWN):
@@ -194,7 +194,7 @@ def check_edit(user, material_request: MaterialRequest) -> None:
 
 def check_action(user, material_request: MaterialRequest, action: Action) -> None:
     """Raise PermissionDenied unless the user may take the action on this request."""
-    if action.permission not in perm.perms_of(user, material_request):
+    if not perm.has_perm(user, material_request, action.permission):
         raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
     if action.own_work_message and is_author(user, material_request):
         raise PermissionDenied(str(action.own_work_message))
