@@ -69,6 +69,8 @@ def parse_args():
     parser.add_argument("--quick", action="store_true", help="few runs and a smaller large inbox: a smoke test")
     parser.add_argument("--only", default="", help=f"comma-separated: {', '.join(SCENARIOS)}")
     parser.add_argument("--db", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--no-save", action="store_true", help="do not write var/bench/latest.json")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per case, for every scenario but websocket")
     return parser.parse_args()
 
 
@@ -102,7 +104,7 @@ def servers(runs, notes):
         yield found
 
 
-def run_child(run, number, found, workdir, quick) -> dict | None:
+def run_child(run, number, found, workdir, args) -> dict | None:
     module, database, extra, label = run
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -118,7 +120,9 @@ def run_child(run, number, found, workdir, quick) -> dict | None:
         if found["redis"] is None:
             return None
         env["REDIS_URL"] = found["redis"]
-    command = [sys.executable, "-m", f"bench.{module}", "--db", database, *extra, *(["--quick"] if quick else [])]
+    command = [sys.executable, "-m", f"bench.{module}", "--db", database, *extra, *(["--quick"] if args.quick else [])]
+    if args.runs and module != "websocket":
+        command += ["--runs", str(args.runs)]
     print(f"\n▸ {module} {label}".rstrip(), file=sys.stderr, flush=True)
     started = time.monotonic()
     completed = subprocess.run(  # noqa: S603 - our own modules
@@ -249,7 +253,7 @@ def main():
     try:
         with servers(runs, notes) as found:
             for number, run in enumerate(runs):
-                result = run_child(run, number, found, workdir, args.quick)
+                result = run_child(run, number, found, workdir, args)
                 if result is None:
                     notes.append(f"{run[0]} {run[3]}: skipped (server not available)")
                 else:
@@ -281,6 +285,8 @@ def main():
         print(f"note: {note}")
     print(f"load average at the end: {info['load_at_end']}")
 
+    if args.no_save:
+        return
     output = ROOT / "var" / "bench"
     output.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

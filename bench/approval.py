@@ -44,8 +44,9 @@ def main():
 
     from .flows import MinimalFlow
 
-    runs = 20 if args.quick else 200
-    total = runs + WARMUP + 1  # +1: the untimed pass that counts queries
+    runs = args.runs or (20 if args.quick else 200)
+    warmup = min(WARMUP, runs)
+    total = runs + warmup + 1  # +1: the untimed pass that counts queries
     User = get_user_model()
 
     units, users = build_organization()
@@ -88,11 +89,11 @@ def main():
 
     cases = {"floor": floor, "viewflow": viewflow, "approval": approval}
     samples = {name: [] for name in cases}
-    for index in range(runs + WARMUP):
+    for index in range(runs + warmup):
         for name, make in cases.items():
             run = make(index)
             user = User.objects.get(pk=gerente_pk)  # fresh, like the user of a web request
-            if index < WARMUP:
+            if index < warmup:
                 run(user)
                 continue
             with stopwatch(samples[name]):

@@ -17,6 +17,7 @@ def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="few runs: a smoke test, not figures")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per case (overrides the default)")
     return parser.parse_args()
 
 

@@ -63,7 +63,7 @@ def main():
     from tests.factories import advance, build_organization, create_request, request_in_state
     from workflows.models import Kind, State
 
-    runs = 10 if args.quick else 100
+    runs = args.runs or (10 if args.quick else 100)
     units, users = build_organization()
     versions = {}
     for kind in Kind.values:

@@ -22,7 +22,7 @@ def main():
     from workflows.models import Kind, MaterialRequest, State
     from workflows.services import approve_request
 
-    per_client = 5 if args.quick else 50
+    per_client = args.runs or (5 if args.quick else 50)
     units, users = build_organization()
     kinds = itertools.cycle(Kind.values)
     total = CLIENTS * per_client

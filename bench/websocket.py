@@ -211,7 +211,7 @@ def main():
     from .common import database_label
 
     # (sockets, rounds): one round with 500 sockets gives 500 receipts.
-    plan = [(1, 5), (MEMBERS, 2)] if args.quick else [(1, 40), (MEMBERS, 10)]
+    plan = [(1, 5), (MEMBERS, 2)] if args.quick else [(1, 40), (MEMBERS, 8)]
     pending, sessions = _prepare(sum(rounds + WARMUP for _count, rounds in plan))
     label = database_label()
     port = _free_port()

@@ -1,0 +1,106 @@
+"""Where the time goes, for the targets the benchmark misses: pyinstrument over one case.
+
+    python -m bench.profile approval|inbox|docx|consumer [--db sqlite|postgres] [--flat]
+
+Builds its own data like the scenario does (smaller), profiles the repeated case and
+prints pyinstrument's call tree (or, with --flat, functions by their own time).
+Run it like a scenario: the parent is not needed, SQLITE_PATH or DATABASE_URL says where.
+"""
+
+import argparse
+import os
+import tempfile
+
+from .common import log, setup_django
+
+RUNS = {"approval": 40, "inbox": 20, "docx": 20, "consumer": 200}
+
+
+def _approval(users, units):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import request_in_state
+    from workflows.models import MaterialRequest, State
+    from workflows.services import approve_request
+
+    pending = [request_in_state(users, units, State.PENDING_APPROVAL).pk for _ in range(RUNS["approval"] + 3)]
+    User = get_user_model()
+
+    def once(index):
+        approve_request(
+            User.objects.get(username="gerente"), MaterialRequest.objects.get(pk=pending[index]), comment="Conforme."
+        )
+
+    return once
+
+
+def _inbox(users, units):
+    from django.test import Client
+
+    from .data import Copier, templates
+    from .inbox import SMALL
+
+    Copier(templates(users, units), notified_user=users["gerente"]).copy(SMALL)
+    client = Client()
+    client.force_login(users["gerente"])
+    return lambda index: client.get("/bandeja/")
+
+
+def _docx(users, units):
+    from documents.models import DocumentVersion
+    from documents.rendering import render_docx
+    from tests.factories import advance, create_request
+    from workflows.models import Kind, State
+
+    from .docx import LONG_BODY_PARAGRAPHS, PARAGRAPH
+
+    body = "\n\n".join(f"{index}. {PARAGRAPH}" for index in range(1, LONG_BODY_PARAGRAPHS + 1))
+    draft = create_request(users["rentas1"], units["rentas"], Kind.PUBLICATION, body=body)
+    request = advance(draft, State.APPROVED, users)
+    version = DocumentVersion.objects.filter(request=request).order_by("-number").first()
+    return lambda index: render_docx(version)
+
+
+def _consumer(users, units):
+    """What each socket does for one hint: the consumer's re-read of the request."""
+    from notifications.consumers import NotificationConsumer
+    from tests.factories import request_in_state
+    from workflows.models import State
+
+    request = request_in_state(users, units, State.APPROVED)
+    consumer = NotificationConsumer()
+    consumer.user_pk = users["rentas2"].pk
+    return lambda index: consumer._request_state_for(request.pk)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("case", choices=sorted(RUNS))
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--flat", action="store_true", help="functions by their own time instead of the tree")
+    args = parser.parse_args()
+    if args.db == "sqlite" and "SQLITE_PATH" not in os.environ:
+        os.environ["SQLITE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="pubs-profile-"), "db.sqlite3")
+    setup_django()
+
+    from pyinstrument import Profiler
+    from pyinstrument.renderers import ConsoleRenderer
+
+    from tests.factories import build_organization
+
+    units, users = build_organization()
+    log(f"building data for {args.case}")
+    once = {"approval": _approval, "inbox": _inbox, "docx": _docx, "consumer": _consumer}[args.case](users, units)
+    for index in range(3):
+        once(index)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for index in range(3, 3 + RUNS[args.case]):
+        once(index)
+    profiler.stop()
+    print(f"{RUNS[args.case]} × {args.case}")
+    print(profiler.output(ConsoleRenderer(unicode=False, color=False, flat=args.flat, short_mode=False)))
+
+
+if __name__ == "__main__":
+    main()
