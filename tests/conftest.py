@@ -44,14 +44,9 @@ def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-# For tests that only make sense on one database (e.g. tampering with the audit rows, which
-# PostgreSQL's triggers refuse, or SQLite's WAL and BEGIN IMMEDIATE).
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="SQLite only: the scale-out run covers this on PostgreSQL otherwise"
-)
-
-
 def sqlite_only_because(reason: str):
+    """Skip on other databases: for tests that only make sense on SQLite (tampering with
+    audit rows, which PostgreSQL's triggers refuse; SQLite's WAL and BEGIN IMMEDIATE)."""
     return pytest.mark.skipif(connection.vendor != "sqlite", reason=f"SQLite only: {reason}")
 
 
