@@ -34,12 +34,14 @@ run: install
 	@echo "Sirviendo en http://127.0.0.1:$(PORT)/  (Ctrl+C para detener)"
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
-## make test: lint and the whole suite (browser, PostgreSQL and Redis tests included where installed).
+## make test: lint and the whole suite (browser, PostgreSQL and Redis tests included where installed),
+## then the whole suite again on a throwaway PostgreSQL and redis-server (tests/scaleout.py).
 test: install-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
+	$(BIN)/python -m tests.scaleout
 
 ## make bench: the benchmark (bench/): medians, 95th percentiles and ratios, SQLite and PostgreSQL.
 bench: install-dev system-packages
