@@ -16,7 +16,8 @@ class ScheduleForm(forms.Form):
     )
     channel = forms.CharField(label=_("Medio o canal"), max_length=120)
     url = forms.URLField(label=_("Enlace (si lo hay)"), required=False, max_length=500, assume_scheme="https")
-    revision = forms.IntegerField(widget=forms.HiddenInput)
+    # The revision the page showed (always sent by the page): a stale page is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def service_kwargs(self):
         return {
@@ -31,4 +32,4 @@ class UnscheduleForm(forms.Form):
     reason = forms.CharField(
         label=_("Motivo"), max_length=SHORT_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000})
     )
-    revision = forms.IntegerField(widget=forms.HiddenInput)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
