@@ -19,6 +19,11 @@ class ScheduleForm(forms.Form):
     # The revision the page showed (always sent by the page): a stale page is refused.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # Ids of their own: the publish form on the same page has a channel and a link too.
+        kwargs.setdefault("auto_id", "schedule_%s")
+        super().__init__(*args, **kwargs)
+
     def service_kwargs(self):
         return {
             "publish_at": self.cleaned_data["publish_at"],
@@ -33,3 +38,7 @@ class UnscheduleForm(forms.Form):
         label=_("Motivo"), max_length=SHORT_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000})
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "unschedule_%s")
+        super().__init__(*args, **kwargs)
