@@ -35,15 +35,20 @@ def record_event(
 
     Must run inside the caller's transaction. `locked=True` says the caller holds the
     target's row lock (the workflow services do), so nobody else can append to its chain
-    meanwhile: the append needs no savepoint to retry in. Without it, a concurrent writer
+    meanwhile: the append needs no savepoint to retry in, and continues from the head
+    the locking query read, if it did (nothing may append to the chain in between). Without it, a concurrent writer
     may take the same position first, and the append retries in a savepoint.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     ctx = context.current()
     chain = chain_for(target)
+    prefetched = _prefetched_head(target) if locked else None
     for attempt in range(APPEND_ATTEMPTS):
-        last = AuditEvent.objects.filter(chain=chain).order_by("-sequence").values("sequence", "hash").first()
+        if prefetched is not None:
+            last, prefetched = prefetched[0], None
+        else:
+            last = AuditEvent.objects.filter(chain=chain).order_by("-sequence").values("sequence", "hash").first()
         event = _build_event(
             chain, last, actor, action, target, from_state, to_state, comment, version_hash, on_behalf_of, data, ctx
         )
@@ -91,6 +96,18 @@ def _build_event(
     )
     event.hash = compute_hash(event)
     return event
+
+
+def _prefetched_head(target):
+    """The chain's head read with the target's lock (workflows.services._lock annotates
+    it), as a one-element tuple holding the `last` value (None for an empty chain); good
+    for one append only, so it is taken off the instance."""
+    values = getattr(target, "__dict__", {})
+    if "prefetched_audit_sequence" not in values:
+        return None
+    sequence = values.pop("prefetched_audit_sequence")
+    event_hash = values.pop("prefetched_audit_hash", None)
+    return ({"sequence": sequence, "hash": event_hash} if sequence is not None else None,)
 
 
 def _request_attr(target, name):

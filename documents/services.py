@@ -110,7 +110,11 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
         raise ValueError(f"unknown document version reason: {reason!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_version must run inside the transaction of the change it records")
-    last = DocumentVersion.objects.filter(request=material_request).aggregate(last=Max("number"))["last"] or 0
+    if "prefetched_last_version" in material_request.__dict__:
+        # Read by the service's locking query (workflows.services._lock); good once.
+        last = material_request.__dict__.pop("prefetched_last_version") or 0
+    else:
+        last = DocumentVersion.objects.filter(request=material_request).aggregate(last=Max("number"))["last"] or 0
     number = last + 1
     snapshot = build_snapshot(material_request, reason=reason, number=number)
     version = DocumentVersion.objects.create(

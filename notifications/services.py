@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -120,6 +121,7 @@ class Audience:
     unit_members: set[int] = field(default_factory=set)
     coauthors: set[int] = field(default_factory=set)  # the author and whoever it is shared with
     share_people: set[int] = field(default_factory=set)  # people and unit members it is shared with
+    users: dict = field(default_factory=dict)  # user id -> active user, those already read
 
     @classmethod
     def of(cls, material_request: MaterialRequest, *, names=None) -> "Audience":
@@ -129,7 +131,7 @@ class Audience:
         holders: dict[str, set[int]] = {}
         # The permissions the service just synced travel on the instance: no need to read
         # them back (direct grants to inactive people are dropped with the recipients).
-        granted = material_request.__dict__.get("_granted")
+        granted = material_request.__dict__.pop("_granted", None)
         if granted is not None:
             user_rows = [(user_id, c) for user_id, codenames in granted.users.items() for c in codenames]
             group_codenames = {group_id: set(codenames) for group_id, codenames in granted.groups.items()}
@@ -145,12 +147,17 @@ class Audience:
         for user_id, codename in user_rows:
             holders.setdefault(codename, set()).add(user_id)
         if group_codenames:
-            memberships = get_user_model().groups.through.objects.filter(
-                group_id__in=list(group_codenames), user__is_active=True
+            # The members themselves, not only their ids: most recipients are among them,
+            # so notify_transition seldom reads users again.
+            members = (
+                get_user_model()
+                .objects.filter(groups__in=list(group_codenames), is_active=True)
+                .annotate(member_of=F("groups__id"))
             )
-            for group_id, user_id in memberships.values_list("group_id", "user_id"):
-                for codename in group_codenames[group_id]:
-                    holders.setdefault(codename, set()).add(user_id)
+            for user in members:
+                audience.users[user.pk] = user
+                for codename in group_codenames[user.member_of]:
+                    holders.setdefault(codename, set()).add(user.pk)
         # An active encargado holds the delegable powers the gerente they stand in for holds
         # directly (as workflows.permissions.perms_of: never passed on further).
         direct = {codename: set(holders.get(codename, ())) for codename in perm.DELEGABLE}
@@ -373,7 +380,10 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
             recipients.setdefault(user_id, kind)
     if actor is not None:
         recipients.pop(actor.pk, None)  # never tell people what they just did themselves
-    users = get_user_model().objects.in_bulk(list(recipients))
+    users = {user_id: audience.users[user_id] for user_id in recipients if user_id in audience.users}
+    missing = [user_id for user_id in recipients if user_id not in users]
+    if missing:
+        users.update(get_user_model().objects.in_bulk(missing))
     by_user = {
         users[user_id]: kind for user_id, kind in recipients.items() if user_id in users and users[user_id].is_active
     }

@@ -155,7 +155,7 @@ def _forget_perms(material_request: MaterialRequest) -> None:
     material_request.__dict__.pop("_direct_perms_cache", None)
 
 
-def sync_object_permissions(material_request: MaterialRequest) -> dict:
+def sync_object_permissions(material_request: MaterialRequest, *, for_audience: bool = False) -> dict:
     """Replace the request's per-object permissions with those its state calls for.
     Runs inside the service's transaction. Returns what changed, for the audit event:
     {"granted": [[holder, id, codename], ...], "revoked": [...]} (holder "group"/"user"),
@@ -194,11 +194,13 @@ def sync_object_permissions(material_request: MaterialRequest) -> dict:
         holder = holder_field.removesuffix("_id")
         granted += [[holder, who, codenames[permission]] for who, permission in sorted(added)]
         revoked += [[holder, who, codenames[permission]] for who, permission in sorted(removed)]
-    # What the request's audience is now, for the notifications of the same change
-    # (notifications.services.Audience), so it need not read the rows back.
-    material_request.__dict__["_granted"] = Granted(
-        groups=_by_holder(wanted_groups, codenames), users=_by_holder(wanted_users, codenames), shares=share_rows
-    )
+    # What the request's audience is now, handed to the notifications of the same change
+    # (notifications.services.Audience takes it off the instance), so they need not read
+    # the rows back. Only when they follow at once: a long-lived instance must not keep it.
+    if for_audience:
+        material_request.__dict__["_granted"] = Granted(
+            groups=_by_holder(wanted_groups, codenames), users=_by_holder(wanted_users, codenames), shares=share_rows
+        )
     return {"granted": granted, "revoked": revoked} if granted or revoked else {}
 
 

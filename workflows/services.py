@@ -14,12 +14,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from approvals import services as flow_sync
+from audit.models import AuditEvent
 from audit.services import record_event
+from documents.models import DocumentVersion
 from documents.services import record_version
 from notifications.services import notify_transition
 
@@ -55,9 +59,20 @@ def _clean_reason(action: policies.Action, comment: str) -> str:
 def _lock(material_request: MaterialRequest) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
     BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
+    chain = Concat(Value("materialrequest:"), Cast(OuterRef("pk"), CharField()))
+    head = AuditEvent.objects.filter(chain=chain).order_by("-sequence")
     return (
         MaterialRequest.objects.select_for_update(of=("self",))
         .select_related("unit__municipality", "author")
+        # Read with the lock, in the same statement: what the change's document version
+        # and audit event continue from (each used once, see record_version/record_event).
+        .annotate(
+            prefetched_last_version=Subquery(
+                DocumentVersion.objects.filter(request=OuterRef("pk")).order_by("-number").values("number")[:1]
+            ),
+            prefetched_audit_sequence=Subquery(head.values("sequence")[:1]),
+            prefetched_audit_hash=Subquery(head.values("hash")[:1]),
+        )
         .get(pk=material_request.pk)
     )
 
@@ -120,7 +135,7 @@ def _transition(
             current.save()
         except ConcurrentTransition as error:
             raise StaleRequest() from error
-        permission_changes = permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current, for_audience=True)
         flow_sync.advance(actor, current, action=code)
         version = (
             record_version(actor=actor, material_request=current, reason=code) if code in VERSIONED_ACTIONS else None
@@ -175,7 +190,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         data=data,
     )
     if from_state != current.state:
-        permission_changes = permissions.sync_object_permissions(current)
+        permission_changes = permissions.sync_object_permissions(current, for_audience=True)
         flow_sync.advance(actor, current, action="reopen")
         notify_transition(actor=actor, material_request=current, action="reopen", from_state=from_state)
         record_event(
