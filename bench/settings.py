@@ -3,6 +3,7 @@ middleware, templates and channel layer chosen by REDIS_URL), with a fast passwo
 a throwaway media root and no outgoing mail. The database comes from DATABASE_URL or
 SQLITE_PATH, which the parent sets for each child."""
 
+import os
 import tempfile
 
 from config.settings.base import *  # noqa: F403
@@ -30,3 +31,13 @@ LOGGING = {
 # The benchmark's own minimal viewflow flow (bench/flows.py) needs its app installed:
 # viewflow stores a flow as "<app label>/<module>.<class>".
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+
+# What-if runs only (never by default; the benchmark measures the project's settings):
+# BENCH_REDIS_SOCKET_TIMEOUT ("none" or seconds) sets redis-py's socket timeout for the
+# channel layer. redis-py 8 reads with a 5 s timeout by default, as long as the blocking
+# BZPOPMIN of channels_redis's receive loop (django/channels_redis#422).
+if os.environ.get("BENCH_REDIS_SOCKET_TIMEOUT") and CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):  # noqa: F405
+    _timeout = os.environ["BENCH_REDIS_SOCKET_TIMEOUT"]
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [  # noqa: F405
+        {"address": REDIS_URL, "socket_timeout": None if _timeout == "none" else float(_timeout)}  # noqa: F405
+    ]
