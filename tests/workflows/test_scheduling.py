@@ -275,6 +275,7 @@ def test_schedule_and_unschedule_from_the_request_page(users, approved, client_f
     assert local_input(stored.publish_scheduled_at) == local_input(moment)
     page = client.get(detail).content.decode()
     assert "Se publicará el" in page and 'data-action="unschedule"' in page
+    assert f'value="{local_input(moment)}"' in page  # changing it starts from the current schedule
     response = client.post(
         reverse("workflows:unschedule_publication", args=[approved.pk]),
         {"reason": "Se cambia la fecha del evento.", "revision": stored.revision},

@@ -1,6 +1,7 @@
 """The scheduled-publication card of a request's page (workflows/_schedule.html)."""
 
 from django import template
+from django.utils import timezone
 
 from workflows import scheduling
 from workflows.schedule_forms import ScheduleForm, UnscheduleForm
@@ -14,6 +15,12 @@ def publication_schedule(context, material_request):
     holds = scheduling.schedule_holds(material_request)
     may = scheduling.may_schedule(user, material_request)
     initial = {"revision": material_request.revision}
+    if holds:  # changing a schedule starts from the current one
+        initial.update(
+            publish_at=timezone.localtime(material_request.publish_scheduled_at),
+            channel=material_request.publish_scheduled_channel,
+            url=material_request.publish_scheduled_url,
+        )
     return {
         "item": material_request,
         "holds": holds,
