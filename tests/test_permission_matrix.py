@@ -295,6 +295,14 @@ OBJECT_URLS = {
     "workflows:attachment_remove": ObjectURL(("pk", "attachment_id"), "POST", expect_remove),
     "workflows:share_create": ObjectURL(("pk",), "POST", expect_share),
     "workflows:share_revoke": ObjectURL(("pk", "share_id"), "POST", expect_share),
+    # Scheduling a publication: as the publish action; nothing in the dataset is scheduled,
+    # so unscheduling is 409 for whoever may see it (tests/workflows/test_scheduling.py).
+    "workflows:schedule_publication": ObjectURL(
+        ("pk",), "POST", lambda username, obj: expect_action(username, obj, "publish")
+    ),
+    "workflows:unschedule_publication": ObjectURL(
+        ("pk",), "POST", lambda username, obj: expect_unschedule(username, obj)
+    ),
     # Document versions: whoever may see the request, else 404 (tests/documents).
     "workflows:version_list": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_compare": ObjectURL(("pk",), "GET", expect_detail),
@@ -335,6 +343,12 @@ def control_reader(username):
     """The responsable de transparencia, the auditor, the administrator."""
     who = PEOPLE[username]
     return who.superuser or bool(who.roles & {TRANSPARENCIA, AUDITOR})
+
+
+def expect_unschedule(username, obj):
+    if username == ANONYMOUS:
+        return LOGIN
+    return 409 if may_view(username, obj) else 404
 
 
 def expect_audit_trail(username, obj):
@@ -813,6 +827,11 @@ POST_DATA = {
     "workflows:import_docx": lambda dataset: lambda: {"file": docx_upload()},
     "workflows:share_create": lambda dataset: {"unit": dataset.units["obras"].pk, "reason": "Revisión técnica."},
     "workflows:share_revoke": lambda dataset: {"reason": "Terminó la coordinación."},
+    "workflows:schedule_publication": lambda dataset: {
+        "publish_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "channel": "Portal web institucional",
+    },
+    "workflows:unschedule_publication": lambda dataset: {"reason": "Cambió la fecha del evento."},
 }
 REQUEST_URLS = sorted(name for name, spec in OBJECT_URLS.items() if spec.expect is not None)
 
