@@ -31,7 +31,7 @@ SCENARIOS = {
         ("websocket", "sqlite", ["--layer", "redis"], "Redis layer"),
     ],
     "docx": [("docx", "sqlite", [], "")],
-    "throughput": [("throughput", "postgres", [], "PostgreSQL"), ("throughput", "sqlite", [], "SQLite")],
+    "throughput": [("throughput", "postgres", [], "PostgreSQL")],
 }
 ALIASES = {"floor": "approval", "viewflow": "approval", "docs": "docx", "ws": "websocket"}
 CHILD_TIMEOUT = 1800
@@ -224,7 +224,7 @@ def print_docx(result, targets):
 
 
 def print_throughput(results, targets):
-    print("\n== Approvals per second, 8 concurrent clients (threads, own connections) ==")
+    print("\n== Approvals per second, 8 concurrent clients (processes, own connections) ==")
     for result in results:
         latency = result["latency"]
         print(

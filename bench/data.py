@@ -135,7 +135,7 @@ class Copier:
                 for table in self.t.values():
                     table.flush()
             if (start // BATCH) % 10 == 9:
-                log(f"{start + BATCH:,} of {len(jobs):,} requests copied")
+                log(f"{min(start + BATCH, len(jobs)):,} of {len(jobs):,} requests copied")
         self._reset_sequences()
         return len(jobs)
 

@@ -34,15 +34,25 @@ def _approval(users, units):
     return once
 
 
-def _inbox(users, units):
+def _inbox(users, units, large=False):
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from .data import Copier, templates
-    from .inbox import SMALL
+    from .inbox import LARGE, SMALL
 
-    Copier(templates(users, units), notified_user=users["gerente"]).copy(SMALL)
+    Copier(templates(users, units), notified_user=users["gerente"]).copy(LARGE if large else SMALL)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     client = Client()
     client.force_login(users["gerente"])
+    client.get("/bandeja/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/bandeja/")
+    print("The page's statements, slowest first (seconds):")
+    for query in sorted(captured.captured_queries, key=lambda query: -float(query["time"]))[:8]:
+        print(f"{float(query['time']):8.3f}  {query['sql'][:300]}")
     return lambda index: client.get("/bandeja/")
 
 
@@ -78,6 +88,7 @@ def main():
     parser.add_argument("case", choices=sorted(RUNS))
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--flat", action="store_true", help="functions by their own time instead of the tree")
+    parser.add_argument("--large", action="store_true", help="inbox: at 100,000 requests instead of 1,000")
     args = parser.parse_args()
     if args.db == "sqlite" and "SQLITE_PATH" not in os.environ:
         os.environ["SQLITE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="pubs-profile-"), "db.sqlite3")
@@ -90,7 +101,8 @@ def main():
 
     units, users = build_organization()
     log(f"building data for {args.case}")
-    once = {"approval": _approval, "inbox": _inbox, "docx": _docx, "consumer": _consumer}[args.case](users, units)
+    build = {"approval": _approval, "inbox": _inbox, "docx": _docx, "consumer": _consumer}[args.case]
+    once = build(users, units, large=True) if args.large and args.case == "inbox" else build(users, units)
     for index in range(3):
         once(index)
     profiler = Profiler(interval=0.0005)
