@@ -12,6 +12,7 @@ outermost one, as in production, so a rollback is a real one and on-commit hooks
 (or not) for real.
 """
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,8 @@ def test_a_failing_attachment_leaves_no_file(step, users, units, monkeypatch, pu
     """An upload whose change fails is removed from storage again."""
     material_request = request_in_state(users, units, State.DRAFT)
     before = everything(material_request)
-    upload = SimpleUploadedFile("nota.pdf", PDF, content_type="application/pdf")
+    stem = f"fallo-{uuid.uuid4().hex[:8]}"
+    upload = SimpleUploadedFile(f"{stem}.pdf", PDF, content_type="application/pdf")
 
     with monkeypatch.context() as patch:
         calls = inject(patch, step)
@@ -159,4 +161,4 @@ def test_a_failing_attachment_leaves_no_file(step, users, units, monkeypatch, pu
     assert everything(material_request) == before
     assert pushes == []
     assert verify_all().ok
-    assert not any(name.endswith(".pdf") for name in stored_files())
+    assert not any(stem in name for name in stored_files())
