@@ -56,6 +56,9 @@ def running_redis():
                 cwd=directory,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own session: a Ctrl+C in the terminal reaches the tests, which may
+                # still need the server while they tear down; it is stopped below.
+                start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(port):

@@ -38,19 +38,28 @@ def _run_pytest(arguments: list[str], env: dict[str, str]) -> int:
     try:
         return process.wait()
     except KeyboardInterrupt:
-        # The terminal sent SIGINT to pytest as well: let it finish its teardown.
-        try:
-            return process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
+        # Ctrl+C reached pytest too; a SIGTERM did not: pass it on, let pytest tear down.
+        for stop, grace in ((lambda: process.send_signal(signal.SIGINT), 30), (process.terminate, 10)):
+            stop()
+            try:
+                process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            process.kill()
             process.wait()
         raise
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(arguments: list[str]) -> int:
     missing = _missing()
     if missing:
-        reason = f"suite on PostgreSQL and Redis skipped: missing {' and '.join(missing)}"
+        reason = f"the suite on PostgreSQL and Redis needs {' and '.join(missing)}"
         if os.environ.get("REQUIRE_ALL_SUITES") == "1":
             print(f"ERROR (REQUIRE_ALL_SUITES=1): {reason}", file=sys.stderr)
             return 1
@@ -75,6 +84,8 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # A SIGTERM (a cancelled CI job) stops the servers as Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
