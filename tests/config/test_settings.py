@@ -231,7 +231,8 @@ def test_redis_url_selects_the_redis_channel_layer():
     url = "redis://localhost:6379/0"
     layers = probe("config.settings.base", "CHANNEL_LAYERS", REDIS_URL=url)["CHANNEL_LAYERS"]
     assert layers["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert layers["default"]["CONFIG"]["hosts"] == [url]
+    # No read timeout: with redis-py's 5 s default, idle consumers died (channels_redis#422).
+    assert layers["default"]["CONFIG"]["hosts"] == [{"address": url, "socket_timeout": None}]
 
 
 def test_language_and_time_zone_defaults():
