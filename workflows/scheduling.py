@@ -123,8 +123,10 @@ def _clean(publish_at, channel, url) -> tuple[datetime, str, str]:
 
 
 def _lock(material_request: MaterialRequest) -> MaterialRequest:
+    # of=("self",): lock the request's row only. PostgreSQL refuses FOR UPDATE on the
+    # nullable side of an outer join, which publish_scheduled_by's join is.
     return (
-        MaterialRequest.objects.select_for_update()
+        MaterialRequest.objects.select_for_update(of=("self",))
         .select_related("unit", "author", "publish_scheduled_by")
         .get(pk=material_request.pk)
     )
@@ -257,7 +259,7 @@ def publish_due(now: datetime | None = None) -> list[MaterialRequest]:
 def _publish_one(pk: int, now: datetime) -> MaterialRequest | None:
     with transaction.atomic():
         current = (
-            MaterialRequest.objects.select_for_update()
+            MaterialRequest.objects.select_for_update(of=("self",))
             .select_related("unit", "author", "publish_scheduled_by")
             .filter(pk=pk, publish_scheduled_at__lte=now)
             .first()
