@@ -15,8 +15,6 @@ if not REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="pubs-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Notification emails in the committing thread, so tests read them in mail.outbox.
-NOTIFICATIONS_EMAIL_SYNC = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
