@@ -7,18 +7,17 @@ committed, and pytest-django flushes every table after each test (which is also 
 pytest-django runs these after the ordinary database tests).
 """
 
-import threading
 import uuid
 from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from organization.roles import Role
 from organization.services import ensure_user
+from tests import threads
 from tests.factories import PASSWORD, default_details, default_fields, request_in_state
 from workflows import services
 from workflows.exceptions import ActionNotAvailable, StaleRequest
@@ -27,33 +26,10 @@ from workflows.models import Kind, MaterialRequest, State
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
-JOIN_TIMEOUT = 60
 
 
 def run_together(work, count=THREADS):
-    """Run `count` threads. Each calls work(index), which does its reads (its "page
-    load") and returns the step to race; a barrier then releases every step at once.
-    Returns each thread's outcome: ("ok", value) or ("error", exception)."""
-    barrier = threading.Barrier(count, timeout=JOIN_TIMEOUT)
-    outcomes = [None] * count
-
-    def worker(index):
-        try:
-            step = work(index)
-            barrier.wait()
-            outcomes[index] = ("ok", step())
-        except Exception as error:  # recorded and asserted on by the test
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return outcomes
+    return threads.run_together(work, count)
 
 
 def events_of(material_request):

@@ -4,12 +4,10 @@ stay distinct and consecutive, a double submit makes one entry, one decision win
 `transaction=True`: the worker threads have their own connections and must see the
 committed data the test set up."""
 
-import threading
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -17,6 +15,7 @@ from audit.transparency import services
 from audit.transparency.models import TransparencyRequest
 from organization.roles import Role
 from organization.services import ensure_user
+from tests import threads
 from tests.factories import PASSWORD
 from workflows.exceptions import ActionNotAvailable
 
@@ -25,31 +24,10 @@ from .conftest import entry_data
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 6
-JOIN_TIMEOUT = 60
 
 
 def run_together(work, count=THREADS):
-    """Each thread does its reads in work(index), then all race the returned step at once."""
-    barrier = threading.Barrier(count, timeout=JOIN_TIMEOUT)
-    outcomes = [None] * count
-
-    def worker(index):
-        try:
-            step = work(index)
-            barrier.wait()
-            outcomes[index] = ("ok", step())
-        except Exception as error:  # recorded and asserted on by the test
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return outcomes
+    return threads.run_together(work, count)
 
 
 @pytest.fixture
