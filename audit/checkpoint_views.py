@@ -9,14 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organization.roles import Role
-from organization.selectors import roles_of
+from organization.selectors import reads_the_record, roles_of
 
 from .models import AuditCheckpoint
 from .services import create_checkpoint
-
-
-def _may_read(user) -> bool:
-    return user.is_superuser or bool(roles_of(user) & {Role.AUDITOR, Role.TRANSPARENCIA})
 
 
 def _may_seal(user) -> bool:
@@ -26,7 +22,7 @@ def _may_seal(user) -> bool:
 
 @login_required
 def checkpoint_list(request):
-    if not _may_read(request.user):
+    if not reads_the_record(request.user):
         raise PermissionDenied
     page = Paginator(AuditCheckpoint.objects.order_by("-sequence"), 25).get_page(request.GET.get("page"))
     return render(request, "audit/checkpoints.html", {"page": page, "may_seal": _may_seal(request.user)})

@@ -6,7 +6,6 @@ Built in a temporary file, step by step, so a large dossier never sits in memory
 page can show how far it got.
 """
 
-import csv
 import dataclasses
 import io
 import tempfile
@@ -23,28 +22,21 @@ from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
 from workflows.models import MaterialRequest
 
+from .exports import RowFormatter, csv_lines
 from .models import AuditEvent
 from .redaction import Redactor
+from .selectors import EXPORT_FIELDS, events_for
 from .services import chain_for
 from .verification import verify_chain
 
-CSV_HEADER = [
-    "posición",
-    "fecha y hora (UTC)",
-    "usuario",
-    "por encargo de",
-    "acción",
-    "estado anterior",
-    "estado nuevo",
-    "comentario o motivo",
-    "hash de la versión",
-    "datos",
-    "dirección IP",
-    "navegador",
-    "id de la petición",
-    "hash anterior",
-    "hash",
-]
+# Columns of selectors.EXPORT_FIELDS that may carry personal data: the comment, the data,
+# and the IP address and browser, which identify a person too.
+PRIVATE_COLUMNS = {
+    EXPORT_FIELDS.index("comment"): "text",
+    EXPORT_FIELDS.index("data"): "deep",
+    EXPORT_FIELDS.index("ip_address"): "mark",
+    EXPORT_FIELDS.index("user_agent"): "mark",
+}
 
 
 @dataclasses.dataclass
@@ -58,44 +50,25 @@ class Part:
     break_text: str
 
 
-def _events(material_request):
-    return list(
-        AuditEvent.objects.filter(chain=chain_for(material_request)).select_related("on_behalf_of").order_by("sequence")
-    )
+def _redacted_row(row, redactor: Redactor) -> tuple:
+    cells = list(row)
+    for index, how in PRIVATE_COLUMNS.items():
+        value = cells[index]
+        if how == "text":
+            cells[index] = redactor.text(value)
+        elif how == "deep":
+            cells[index] = redactor.deep(value)
+        elif value:
+            cells[index] = "[reservado]"
+    return tuple(cells)
 
 
-def _csv_bytes(events, redactor: Redactor | None) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for event in events:
-        comment, data = event.comment, event.data
-        ip, agent = event.ip_address or "", event.user_agent
-        if redactor is not None:
-            comment, data = redactor.text(comment), redactor.deep(data)
-            # An IP address and a browser identify a person too: not for the public copy.
-            ip, agent = ("[reservado]" if ip else ""), ("[reservado]" if agent else "")
-        writer.writerow(
-            [
-                event.sequence,
-                event.occurred_at.isoformat(timespec="seconds"),
-                event.actor_username,
-                event.on_behalf_of.get_username() if event.on_behalf_of else "",
-                event.action,
-                event.from_state,
-                event.to_state,
-                comment,
-                event.version_hash,
-                data if data else "",
-                ip,
-                agent,
-                event.request_id,
-                event.prev_hash,
-                event.hash,
-            ]
-        )
-    # With a BOM, so spreadsheet programs read the accents right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def _csv_bytes(material_request, redactor: Redactor | None) -> bytes:
+    """The request's trail in the audit log's own CSV export format (audit/exports.py)."""
+    rows = AuditEvent.objects.filter(chain=chain_for(material_request)).order_by("sequence").values_list(*EXPORT_FIELDS)
+    if redactor is not None:
+        rows = (_redacted_row(row, redactor) for row in rows)
+    return b"".join(csv_lines(rows, RowFormatter()))
 
 
 def _version_docx(version: DocumentVersion, redactor: Redactor | None) -> tuple[bytes, str]:
@@ -221,7 +194,7 @@ def build(job, progress) -> tuple[str, str]:
             Part(
                 material_request,
                 list(DocumentVersion.objects.filter(request=material_request).order_by("number")),
-                _events(material_request),
+                list(events_for(material_request)),
                 result.ok,
                 result.first_break.describe() if result.first_break else "",
             )
@@ -240,7 +213,7 @@ def build(job, progress) -> tuple[str, str]:
                 archive.writestr(f"{folder}/versiones/{folder}-v{version.number}-{version.reason}.docx", data)
                 done += 1
                 progress(done, total)
-            archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.events, redactor))
+            archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.material_request, redactor))
             done += 1
             progress(done, total)
         archive.writestr("resumen.docx", _summary_docx(job, parts, file_hashes, context, redactor))

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organization.roles import Role
-from organization.selectors import roles_of
+from organization.selectors import reads_the_record
 from workflows.models import MaterialRequest
 from workflows.permissions import VIEW, perms_of
 
@@ -25,7 +24,6 @@ from .services import chain_for
 from .verification import verify_chain
 
 REQUEST_TYPE = "workflows.materialrequest"
-AUDIT_ROLES = frozenset({Role.AUDITOR, Role.TRANSPARENCIA})
 CURSOR_PARAMS = ("before", "after")
 
 
@@ -33,7 +31,7 @@ def check_audit_access(user) -> None:
     """The log is the auditor's and transparencia's (and an administrator's). Everybody
     else knows the section exists and is refused it: 403, whatever the object asked for,
     so the answer reveals nothing about which requests exist."""
-    if not (user.is_superuser or roles_of(user) & AUDIT_ROLES):
+    if not reads_the_record(user):
         raise PermissionDenied(
             _("Solo el auditor y el responsable de transparencia consultan el registro de auditoría.")
         )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Delegation, Municipality
-from .roles import Role
+from .roles import READ_ONLY_ROLES, Role
 
 
 def roles_of(user) -> frozenset[str]:
@@ -19,6 +19,14 @@ def roles_of(user) -> frozenset[str]:
 
 def has_role(user, role: Role) -> bool:
     return role in roles_of(user)
+
+
+def reads_the_record(user) -> bool:
+    """The responsable de transparencia, the auditor (OCI) and the administrator: who
+    reads the audit log, the transparency register, checkpoints and dossiers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(roles_of(user) & READ_ONLY_ROLES)
 
 
 def unit_ids_of(user) -> frozenset[int]:

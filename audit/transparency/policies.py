@@ -14,16 +14,14 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from organization.roles import Role
-from organization.selectors import has_role, roles_of
+from organization.selectors import has_role, reads_the_record
 from workflows.exceptions import ActionNotAvailable
 
 from .models import OPEN_STATES, State, TransparencyRequest
 
 
 def can_read(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or bool(roles_of(user) & {Role.TRANSPARENCIA, Role.AUDITOR})
+    return reads_the_record(user)
 
 
 def can_act(user) -> bool:

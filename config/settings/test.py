@@ -34,9 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT = tempfile.mkdtemp(prefix="pubs-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# Dossiers built in the committing thread, so tests read them at once; the browser tests
-# server sets EXPORT_JOBS_SYNC=0 to build them in the background, as in production.
-EXPORT_JOBS_SYNC = os.environ.get("EXPORT_JOBS_SYNC", "1") == "1"
-# Background tasks (config/taskqueue.py) in the committing thread; the browser tests'
-# server (EXPORT_JOBS_SYNC=0) runs them in its thread pool, as a server without Celery does.
-TASKS_BACKEND = "sync" if EXPORT_JOBS_SYNC else "threads"
+# Background tasks run in the committing thread, so tests read their results at once;
+# the browser tests' server sets TASKS_BACKEND=threads to run them in the background,
+# as a server without Celery does.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "sync")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from docx import Document
 
 from audit import jobs
+from audit.exports import headers
 from audit.models import AuditEvent, ExportJob
 from audit.redaction import Redactor
 from audit.services import chain_for
@@ -91,7 +92,8 @@ def test_the_zip_holds_every_version_the_trail_and_a_summary(client_for, django_
         assert data == rendered_docx(version)[0]
     rows = list(csv.reader(io.StringIO(archive.read(f"{folder}/auditoria.csv").decode("utf-8-sig"))))
     events = list(AuditEvent.objects.filter(chain=chain_for(published)).order_by("sequence"))
-    assert rows[0][0] == "posición"
+    # The audit log's own export format: same Spanish header as /auditoria/exportar.csv.
+    assert rows[0] == [str(header) for header in headers()]
     # The whole trail, the request for this very dossier included.
     assert [row[-1] for row in rows[1:]] == [e.hash for e in events]
     assert events[-1].action == "export"

@@ -77,7 +77,7 @@ def _server_env(settings_dict) -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["PYTHONUNBUFFERED"] = "1"
     # Dossiers in the background, with the progress page polling, as in production.
-    env["EXPORT_JOBS_SYNC"] = "0"
+    env["TASKS_BACKEND"] = "threads"
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = env["TEST_SQLITE_PATH"] = str(settings_dict["NAME"])
