@@ -17,6 +17,10 @@ urlpatterns = [
     path("transparencia/", include("audit.transparency.urls")),
     path("publico/", include("audit.public_urls")),
     path("expedientes/", include("audit.dossier_urls")),
+    path("calendario/", include("civic_calendar.urls")),
+    path("directorio/", include("directory.urls")),
+    path("prensa/", include("press.urls")),
+    path("informes/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

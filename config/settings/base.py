@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "documents",
     "approvals",
     "notifications",
+    "civic_calendar",
+    "directory",
+    "press",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ Requests are built through the services, so their history is real."""
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -38,6 +39,9 @@ USERS = [
 # The published campaign a citizen asks about in the transparency register.
 AGUA_SEGURA = "Campaña «Agua segura en casa»"
 
+# Apps whose demo data comes after the requests, in this order (reports read the others).
+OFFICE_APPS = ("civic_calendar", "directory", "press", "reports")
+
 UNITS = [
     ("rentas", "Gerencia de Rentas"),
     ("desarrollo-social", "Gerencia de Desarrollo Social"),
@@ -53,6 +57,9 @@ class Command(BaseCommand):
             users = self.seed_organization()
         created = self.seed_requests(users)
         self.seed_transparency(users)
+        # The office around the approvals (issue 8): each app seeds its own part.
+        for app in OFFICE_APPS:
+            import_module(f"{app}.demo").seed(users)
         self.stdout.write(self.style.SUCCESS(f"Datos de demostración listos ({created} solicitudes nuevas)."))
         self.stdout.write(f"Usuarios de demostración (contraseña: {DEMO_PASSWORD}):")
         for username, _first, _last, roles, units in USERS:

@@ -1,0 +1,3 @@
+app_name = "civic_calendar"
+
+urlpatterns = []
