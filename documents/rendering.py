@@ -6,19 +6,25 @@ version, and the zip is rewritten with fixed entry times, sorted names and one
 compression method.
 """
 
+import copy
+import functools
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.files.storage import default_storage
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.run import Run
 
 from workflows.models import Kind, State
 
@@ -81,36 +87,71 @@ def render_docx(version) -> bytes:
 
 
 def render_frozen(frozen: Frozen) -> bytes:
-    document = Document()
-    _page_setup(document, frozen)
+    document = blank_document(reading_layout=frozen.content.get("kind") == Kind.SPEECH)
     _header_footer(document, frozen)
     LAYOUTS[frozen.content.get("kind")](document, frozen)
     _attachments(document, frozen)
     if frozen.approval:
         _approval_block(document, frozen)
     _core_properties(document, frozen)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return normalize_zip(buffer.getvalue())
+    return save_deterministic(document)
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite the package: sorted names, fixed dates and attributes, one compression."""
+def blank_document(*, reading_layout: bool = False):
+    """A new document with the page set up: a copy of one parsed once per process, since
+    parsing python-docx's template costs more than copying it."""
+    return copy.deepcopy(_parsed_blank(reading_layout))
+
+
+@functools.cache
+def _parsed_blank(reading_layout: bool):
+    document = Document()
+    _page_setup(document, reading_layout)
+    return document
+
+
+def save_deterministic(document) -> bytes:
+    """The package written once with sorted names, fixed dates and attributes, one
+    compression: the same bytes as `normalize_zip` over python-docx's own save, without
+    compressing everything twice."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    members = _Members()
+    # python-docx's own writer steps, into a dict instead of a zip with the time of day.
+    PackageWriter._write_content_types_stream(members, package.parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, package.parts)
+    return _zip(members)
+
+
+class _Members(dict):
+    def write(self, pack_uri, blob: bytes) -> None:
+        self[pack_uri.membername] = blob
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for name in sorted(source.namelist()):
+    with zipfile.ZipFile(out, "w") as target:
+        for name in sorted(members):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             info.create_system = 0
-            target.writestr(info, source.read(name), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            target.writestr(info, members[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     return out.getvalue()
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """Rewrite the package: sorted names, fixed dates and attributes, one compression."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return _zip({name: source.read(name) for name in source.namelist()})
 
 
 # --- common parts ---------------------------------------------------------------------------
 
 
-def _page_setup(document, frozen: Frozen) -> None:
+def _page_setup(document, reading_layout: bool) -> None:
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.5)
@@ -121,7 +162,7 @@ def _page_setup(document, frozen: Frozen) -> None:
     # python-docx sets only the ASCII font; East Asian text must not fall back either.
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "DejaVu Sans")
     normal.paragraph_format.space_after = Pt(6)
-    if frozen.content.get("kind") == Kind.SPEECH:
+    if reading_layout:
         # A reading layout for the mayor: large type, wide spacing.
         normal.font.size = Pt(16)
         normal.paragraph_format.line_spacing = 1.5
@@ -220,8 +261,40 @@ def _core_properties(document, frozen: Frozen) -> None:
     properties.last_printed = moment
 
 
+# python-docx's run.text and add_run(text) walk the text one character at a time (for tabs
+# and line breaks); plain text goes straight into one <w:t>, the same XML.
+NOT_PLAIN = re.compile(r"[\t\r\n]")
+
+
+def _add_run(paragraph, text: str) -> Run:
+    if not text or NOT_PLAIN.search(text):
+        return paragraph.add_run(text)
+    element = paragraph._p.add_r()
+    element.add_t(text)
+    return Run(element, paragraph)
+
+
+@functools.cache
+def _style_id(name: str, style_type=WD_STYLE_TYPE.PARAGRAPH) -> str | None:
+    """A style's id, found by name once per process (python-docx searches for it every time)."""
+    return _parsed_blank(False).part.get_style_id(name, style_type)
+
+
+def _styled(document, text: str, style: str):
+    """document.add_paragraph(text, style) with the style's id known beforehand."""
+    paragraph = document.add_paragraph()
+    if text:
+        _add_run(paragraph, text)
+    paragraph._p.style = _style_id(style)
+    return paragraph
+
+
+def _table_style(table, style: str) -> None:
+    table._tbl.tblStyle_val = _style_id(style, WD_STYLE_TYPE.TABLE)
+
+
 def _heading(document, text: str, level: int = 1):
-    return document.add_heading(text, level=level)
+    return _styled(document, text, "Title" if level == 0 else f"Heading {level}")
 
 
 def _text(document, text: str, *, bold=False, italic=False, size=None, align=None):
@@ -231,25 +304,34 @@ def _text(document, text: str, *, bold=False, italic=False, size=None, align=Non
         if not line.strip():
             continue
         paragraph = document.add_paragraph()
-        run = paragraph.add_run(line.strip())
-        run.bold, run.italic = bold, italic
-        if size:
-            run.font.size = Pt(size)
+        run = _add_run(paragraph, line.strip())
+        run._r.insert(0, copy.deepcopy(_run_properties(bold, italic, size)))
         if align is not None:
             paragraph.alignment = align
         paragraphs.append(paragraph)
     return paragraphs
 
 
+@functools.cache
+def _run_properties(bold: bool, italic: bool, size: int | None):
+    """The <w:rPr> python-docx writes for these settings, made once and copied into each run
+    (its property setters are the slow part of a long body)."""
+    run = Run(OxmlElement("w:r"), None)
+    run.bold, run.italic = bold, italic
+    if size:
+        run.font.size = Pt(size)
+    return run._r.rPr
+
+
 def _bullets(document, items) -> None:
     for item in items:
         if str(item).strip():
-            document.add_paragraph(str(item).strip(), style="List Bullet")
+            _styled(document, str(item).strip(), "List Bullet")
 
 
 def _facts_table(document, rows):
     table = document.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
+    _table_style(table, "Table Grid")
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = (Cm(5), Cm(11))
@@ -307,8 +389,8 @@ def _approval_block(document, frozen: Frozen) -> None:
         rows.append((label, value))
     rows.append(("SHA-256 de esta versión", frozen.snapshot_sha256))
     table = _facts_table(document, rows)
-    for row in table.rows:
-        if row.cells[0].text.startswith("SHA-256"):
+    for row, (label, _value) in zip(table.rows, rows, strict=True):
+        if label.startswith("SHA-256"):
             # Small enough for the 64 hex digits to stay on one line, in any layout.
             for run in row.cells[1].paragraphs[0].runs:
                 run.font.size = Pt(7)
@@ -328,7 +410,7 @@ def _publication(document, frozen: Frozen) -> None:
     run.font.size = Pt(16)
     dateline = document.add_paragraph(f"{frozen.snapshot.get('municipality', '')}, {spanish_date(frozen.created_at)}")
     dateline.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    headline = document.add_heading(content.get("title", ""), level=0)
+    headline = _heading(document, content.get("title", ""), 0)
     headline.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _text(document, details.get("lead", ""), bold=True, italic=True)
     _text(document, content.get("body", ""))
@@ -364,7 +446,7 @@ def _campaign(document, frozen: Frozen) -> None:
     )
     _heading(document, "Presupuesto", 2)
     table = document.add_table(rows=1, cols=2)
-    table.style = "Table Grid"
+    _table_style(table, "Table Grid")
     header = table.rows[0].cells
     header[0].paragraphs[0].add_run("Concepto").bold = True
     header[1].paragraphs[0].add_run("Monto").bold = True
@@ -442,7 +524,7 @@ def _signage(document, frozen: Frozen) -> None:
     )
     _heading(document, "Señales", 1)
     table = document.add_table(rows=1, cols=5)
-    table.style = "Table Grid"
+    _table_style(table, "Table Grid")
     for cell, label in zip(table.rows[0].cells, ("Tipo", "Dimensiones", "Material", "Cantidad", "Texto"), strict=True):
         cell.paragraphs[0].add_run(label).bold = True
     cells = table.add_row().cells
