@@ -562,3 +562,16 @@ LAYOUTS = {
     Kind.SPEECH: _speech,
     Kind.SIGNAGE: _signage,
 }
+
+
+# --- building blocks the other documents of the project reuse (reports/rendering.py) --------
+
+
+def add_page_field(paragraph, instruction: str) -> None:
+    """A PAGE or NUMPAGES field, as in the versions' footers."""
+    _field(paragraph, instruction)
+
+
+def facts_table(document, rows):
+    """A two-column table of labels (bold) and values, as in the versions' identification."""
+    return _facts_table(document, rows)
