@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "unschedule_publication": _("Publicación programada anulada"),
     # documents
     "download": _("Descarga de documento"),
+    # media monitoring (press)
+    "coverage_record": _("Cobertura en medios registrada"),
+    "coverage_edit": _("Cobertura en medios corregida"),
     # approvals: the flow's tasks
     "take_task": _("Tarea tomada"),
     "release_task": _("Tarea liberada"),

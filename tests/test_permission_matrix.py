@@ -246,6 +246,14 @@ def expect_download(username, obj):
     return expect_detail(username, obj)
 
 
+def expect_archive_entry(username, obj):
+    """The press archive holds what was published (withdrawn too): whoever may see the
+    request; 404 for the rest, and for requests never published (tests/press)."""
+    if username == ANONYMOUS:
+        return LOGIN
+    return 200 if may_view(username, obj) and obj.state in (PUBLISHED, WITHDRAWN) else 404
+
+
 def expect_remove(username, obj):
     return answer(username, obj, allowed=may_edit)
 
@@ -307,6 +315,11 @@ OBJECT_URLS = {
     "workflows:version_list": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_compare": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_docx": ObjectURL(("pk", "number"), "GET", expect_download),
+    # The press archive's entry for one request (tests/press/test_archive.py).
+    "press:archive_entry": ObjectURL(("pk",), "GET", expect_archive_entry),
+    # Coverage items, not requests: tests/press/test_permissions.py.
+    "press:coverage_edit": ObjectURL(("pk",), "GET", note="coverage items"),
+    "press:coverage_clipping": ObjectURL(("pk",), "GET", note="coverage items"),
     # Delegations, not requests: see test_delegation_revoke_matrix.
     "organization:delegation_revoke": ObjectURL(("pk",), "POST", note="delegations"),
     # A request's state for a reconnecting page: whoever may see the request, else 404.
@@ -381,6 +394,27 @@ def office_or_readers(username):
     return who.superuser or bool(who.roles & {GERENTE, REVISOR, TRANSPARENCIA, AUDITOR})
 
 
+def monitoring_reader(username):
+    """The communications office and who reads the record: the media monitoring log."""
+    who = PEOPLE[username]
+    return who.superuser or bool(who.roles & {REVISOR, GERENTE, PUBLICADOR, TRANSPARENCIA, AUDITOR})
+
+
+def monitoring_page(*, office, reader):
+    """A monitoring page that writes: `office` for the office and the administrator,
+    `reader` for transparencia and the auditor, 404 for everybody else."""
+
+    def expect(username):
+        if username == ANONYMOUS:
+            return LOGIN
+        who = PEOPLE[username]
+        if who.superuser or who.roles & {REVISOR, GERENTE, PUBLICADOR}:
+            return office
+        return reader if monitoring_reader(username) else 404
+
+    return expect
+
+
 def in_a_unit(username):
     return bool(PEOPLE[username].units)
 
@@ -430,6 +464,15 @@ PLAIN_URLS = {
     "logout": [Probe("GET", lambda username: 405)],
     "workflows:request_list": [Probe("GET", protected(lambda username: True))],
     "workflows:urgent_publications": [Probe("GET", protected(office_or_readers))],
+    # The press archive lists what each one may see; media monitoring is the office's and
+    # its readers' (404 for the rest), written by the office only (tests/press/).
+    "press:archive": [Probe("GET", protected(lambda username: True))],
+    "press:coverage_list": [Probe("GET", protected(monitoring_reader, no=404))],
+    "press:coverage_summary": [Probe("GET", protected(monitoring_reader, no=404))],
+    "press:coverage_create": [
+        Probe("GET", monitoring_page(office=200, reader=403)),
+        Probe("POST", monitoring_page(office=400, reader=403), data={}),
+    ],
     "workflows:request_kind_choice": [Probe("GET", protected(in_a_unit))],
     "workflows:request_create": [
         Probe("GET", protected(in_a_unit), kwargs={"kind": "campaign"}),
@@ -575,6 +618,8 @@ def test_the_tables_describe_the_urls_as_they_are():
         "approvals:release",
         "approvals:reassign",
         "approvals:open_task",
+        "press:coverage_edit",  # tests/press/test_permissions.py, with the one below
+        "press:coverage_clipping",
         # tests/audit/transparency/test_register_matrix.py, with the six below
         "transparency:detail",
         "transparency:edit",
