@@ -63,6 +63,18 @@ ACTION_LABELS = {
     "transparency_link_document": _("Documento vinculado a un pedido de acceso"),
     "transparency_unlink_document": _("Documento desvinculado de un pedido de acceso"),
     "transparency_recompute": _("Plazos de pedidos de acceso recalculados"),
+    # the civic calendar (civic_calendar)
+    "calendar_create": _("Evento del calendario registrado"),
+    "calendar_update": _("Evento del calendario modificado"),
+    "calendar_cancel": _("Evento del calendario anulado"),
+    "calendar_add_need": _("Material necesario agregado a un evento"),
+    "calendar_remove_need": _("Material necesario quitado de un evento"),
+    "calendar_spawn": _("Solicitud generada desde el calendario cívico"),
+    "calendar_link_request": _("Solicitud vinculada al calendario cívico"),
+    "calendar_feed_token": _("Dirección de suscripción al calendario renovada"),
+    "calendar_feed_revoke": _("Dirección de suscripción al calendario revocada"),
+    "calendar_lead_time": _("Anticipación por tipo modificada"),
+    "calendar_lead_time_delete": _("Anticipación por tipo eliminada"),
     # the audit log itself
     # the log's CSV/XLSX exports and the dossiers (data["format"] tells them apart)
     "export": _("Exportación"),

@@ -349,6 +349,14 @@ OBJECT_URLS = {
     "transparency:unlink_request": ObjectURL(("pk", "request_pk"), "POST", note="transparency entries"),
     "transparency:link_document": ObjectURL(("pk",), "POST", note="transparency entries"),
     "transparency:unlink_document": ObjectURL(("pk", "version_pk"), "POST", note="transparency entries"),
+    # Calendar events, not requests: tests/civic_calendar/test_views.py (test_event_url_matrix).
+    "civic_calendar:event_detail": ObjectURL(("pk",), "GET", note="calendar events"),
+    "civic_calendar:event_edit": ObjectURL(("pk",), "GET", note="calendar events"),
+    "civic_calendar:event_cancel": ObjectURL(("pk",), "POST", note="calendar events"),
+    "civic_calendar:need_add": ObjectURL(("pk",), "POST", note="calendar events"),
+    "civic_calendar:need_remove": ObjectURL(("pk", "need_pk"), "POST", note="calendar events"),
+    "civic_calendar:need_link": ObjectURL(("pk", "need_pk"), "POST", note="calendar events"),
+    "civic_calendar:spawn": ObjectURL(("pk",), "POST", note="calendar events"),
 }
 
 
@@ -356,6 +364,12 @@ def control_reader(username):
     """The responsable de transparencia, the auditor, the administrator."""
     who = PEOPLE[username]
     return who.superuser or bool(who.roles & {TRANSPARENCIA, AUDITOR})
+
+
+def calendar_office(username):
+    """Who manages the civic calendar: the office's roles and the administrator."""
+    who = PEOPLE[username]
+    return who.superuser or bool(who.roles & {REVISOR, GERENTE, PUBLICADOR})
 
 
 def expect_unschedule(username, obj):
@@ -526,6 +540,22 @@ PLAIN_URLS = {
         Probe("POST", protected(lambda username: GERENTE in PEOPLE[username].roles, yes=400), data={}),
         Probe("GET", protected(lambda username: True, yes=405, no=405)),
     ],
+    # The civic calendar: everyone logged in reads it; the office and the administrator
+    # manage it (tests/civic_calendar/test_views.py walks its events).
+    "civic_calendar:month": [Probe("GET", protected(lambda username: True))],
+    "civic_calendar:list": [Probe("GET", protected(lambda username: True))],
+    "civic_calendar:event_create": [
+        Probe("GET", protected(lambda username: calendar_office(username))),
+        Probe("POST", protected(lambda username: calendar_office(username), yes=400), data={}),
+    ],
+    # Everyone's own feed address, made or revoked by POST only.
+    "civic_calendar:feed_renew": [
+        Probe("POST", protected(lambda username: True, yes=302)),
+        Probe("GET", protected(lambda username: True, yes=405, no=405)),
+    ],
+    "civic_calendar:feed_revoke": [Probe("POST", protected(lambda username: True, yes=302))],
+    # No session: a token nobody holds is not found, for everybody, anonymous included.
+    "civic_calendar:ics": [Probe("GET", lambda username: 404, kwargs={"token": "no-existe"})],
 }
 
 
@@ -632,6 +662,13 @@ def test_the_tables_describe_the_urls_as_they_are():
         "dossier:job",
         "dossier:status",
         "dossier:download",
+        "civic_calendar:event_detail",  # tests/civic_calendar/test_views.py, with the six below
+        "civic_calendar:event_edit",
+        "civic_calendar:event_cancel",
+        "civic_calendar:need_add",
+        "civic_calendar:need_remove",
+        "civic_calendar:need_link",
+        "civic_calendar:spawn",
     }
 
 

@@ -62,6 +62,22 @@ class WorkingCalendar:
             day = self.working_day_on_or_after(day + timedelta(days=1))
         return day
 
+    def working_day_on_or_before(self, day: date) -> date:
+        for _ in range(MAX_SKIP):
+            if self.is_working_day(day):
+                return day
+            day -= timedelta(days=1)
+        raise ValueError("no working day within a year")
+
+    def subtract_working_days(self, end: date, days: int) -> date:
+        """The `days`-th working day before `end` (end itself not counted), the inverse of
+        add_working_days: counting back a lead time from an event's date. With days == 0,
+        `end` itself, whatever day it is."""
+        day = end
+        for _ in range(days):
+            day = self.working_day_on_or_before(day - timedelta(days=1))
+        return day
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; 0 when end <= start."""
         count, day = 0, start + timedelta(days=1)

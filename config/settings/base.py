@@ -240,6 +240,10 @@ PERIODIC_JOBS = {
         "task": "audit.tasks.send_transparency_reminders",
         "schedule": {"minute": "35", "hour": "7", "day_of_week": "mon-fri"},
     },
+    "calendar_reminders": {
+        "task": "civic_calendar.tasks.send_calendar_reminders",
+        "schedule": {"minute": "40", "hour": "7", "day_of_week": "mon-fri"},
+    },
     "audit_checkpoint": {"task": "audit.tasks.daily_checkpoint", "schedule": {"minute": "55", "hour": "23"}},
 }
 
