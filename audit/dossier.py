@@ -17,6 +17,8 @@ from django.utils.text import get_valid_filename
 from docx import Document
 from docx.shared import Pt
 
+from directory.dossier import distribution_csv
+from directory.dossier import summary_line as distribution_summary
 from documents.models import DocumentVersion
 from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
@@ -48,6 +50,7 @@ class Part:
     events: list
     verified: bool
     break_text: str
+    distribution_line: str = ""  # directory.dossier: the press release's sends, if any
 
 
 def _redacted_row(row, redactor: Redactor) -> tuple:
@@ -117,6 +120,8 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
             else f"Cadena de auditoría ROTA: {part.break_text}"
         )
         document.add_paragraph(verdict).runs[0].bold = True
+        if part.distribution_line:
+            document.add_paragraph(part.distribution_line)
         document.add_heading("Versiones del documento", level=2)
         versions = document.add_table(rows=1, cols=5)
         versions.style = "Table Grid"
@@ -197,6 +202,7 @@ def build(job, progress) -> tuple[str, str]:
                 list(events_for(material_request)),
                 result.ok,
                 result.first_break.describe() if result.first_break else "",
+                distribution_summary(material_request),
             )
         )
     total = sum(len(part.versions) for part in parts) + len(parts) + 1
@@ -214,6 +220,9 @@ def build(job, progress) -> tuple[str, str]:
                 done += 1
                 progress(done, total)
             archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.material_request, redactor))
+            distribution = distribution_csv(part.material_request, redactor)
+            if distribution is not None:
+                archive.writestr(f"{folder}/difusion.csv", distribution)
             done += 1
             progress(done, total)
         archive.writestr("resumen.docx", _summary_docx(job, parts, file_hashes, context, redactor))

@@ -320,6 +320,16 @@ OBJECT_URLS = {
     # Coverage items, not requests: tests/press/test_permissions.py.
     "press:coverage_edit": ObjectURL(("pk",), "GET", note="coverage items"),
     "press:coverage_clipping": ObjectURL(("pk",), "GET", note="coverage items"),
+    # Distributing a press release: every request here is a campaign, which has no
+    # distribution page (404 for all); press releases in every state, and the directory's
+    # own objects, are walked by tests/directory/test_matrix.py.
+    "directory:distributions": ObjectURL(("pk",), "GET", lambda username, obj: expect_not_a_press_release(username)),
+    "directory:distribute": ObjectURL(("pk",), "POST", lambda username, obj: expect_not_a_press_release(username)),
+    "directory:distribution_retry": ObjectURL(("pk", "distribution_id"), "POST", note="distributions"),
+    "directory:journalist_edit": ObjectURL(("pk",), "GET", note="directory entries"),
+    "directory:outlet_edit": ObjectURL(("pk",), "GET", note="directory entries"),
+    "directory:contact_edit": ObjectURL(("pk",), "GET", note="directory entries"),
+    "directory:list_edit": ObjectURL(("pk",), "GET", note="directory entries"),
     # Delegations, not requests: see test_delegation_revoke_matrix.
     "organization:delegation_revoke": ObjectURL(("pk",), "POST", note="delegations"),
     # A request's state for a reconnecting page: whoever may see the request, else 404.
@@ -452,6 +462,33 @@ def register_page(*, officer, reader):
     return expect
 
 
+def directory_reader(username):
+    """The media directory: the communications office and the administrator read it."""
+    who = PEOPLE[username]
+    return who.superuser or bool(who.roles & {REVISOR, GERENTE, PUBLICADOR})
+
+
+def directory_page(*, editor, reader):
+    """A directory form: `editor` for the office, `reader` for the administrator without an
+    office role, 404 for everybody else (transparencia and the auditor included)."""
+
+    def expect(username):
+        if username == ANONYMOUS:
+            return LOGIN
+        if PEOPLE[username].roles & {REVISOR, GERENTE, PUBLICADOR}:
+            return editor
+        return reader if directory_reader(username) else 404
+
+    return expect
+
+
+NO_TOKEN = "00000000-0000-0000-0000-000000000000"
+
+
+def expect_not_a_press_release(username):
+    return LOGIN if username == ANONYMOUS else 404
+
+
 def protected(rule, *, yes=200, no=403):
     """A page behind the login: `yes` for whom `rule` admits, `no` for the rest."""
     return lambda username: LOGIN if username == ANONYMOUS else (yes if rule(username) else no)
@@ -486,6 +523,29 @@ PLAIN_URLS = {
     "press:coverage_create": [
         Probe("GET", monitoring_page(office=200, reader=403)),
         Probe("POST", monitoring_page(office=400, reader=403), data={}),
+    ],
+    # The media directory: 404 outside the office (tests/directory/test_matrix.py).
+    "directory:journalist_list": [Probe("GET", protected(directory_reader, no=404))],
+    "directory:outlet_list": [Probe("GET", protected(directory_reader, no=404))],
+    "directory:contact_list": [Probe("GET", protected(directory_reader, no=404))],
+    "directory:list_list": [Probe("GET", protected(directory_reader, no=404))],
+    **{
+        f"directory:{name}_create": [
+            Probe("GET", directory_page(editor=200, reader=403)),
+            Probe("POST", directory_page(editor=400, reader=403), data={}),
+        ]
+        for name in ("journalist", "outlet", "contact", "list")
+    },
+    "directory:import_upload": [
+        Probe("GET", directory_page(editor=200, reader=403)),
+        Probe("POST", directory_page(editor=400, reader=403), data={}),
+    ],
+    # A token never handed out (NO_TOKEN): nobody's preview.
+    "directory:import_preview": [Probe("GET", protected(lambda username: False, no=404), kwargs={"token": NO_TOKEN})],
+    "directory:import_confirm": [Probe("POST", protected(lambda username: False, no=404), kwargs={"token": NO_TOKEN})],
+    "directory:export": [
+        Probe("GET", protected(directory_reader, no=404), kwargs={"what": "periodistas"}),
+        Probe("GET", protected(lambda username: False, no=404), kwargs={"what": "inexistente"}),
     ],
     "workflows:request_kind_choice": [Probe("GET", protected(in_a_unit))],
     "workflows:request_create": [
@@ -648,6 +708,11 @@ def test_the_tables_describe_the_urls_as_they_are():
         "approvals:release",
         "approvals:reassign",
         "approvals:open_task",
+        "directory:distribution_retry",  # tests/directory/test_matrix.py, with the four below
+        "directory:journalist_edit",
+        "directory:outlet_edit",
+        "directory:contact_edit",
+        "directory:list_edit",
         "press:coverage_edit",  # tests/press/test_permissions.py, with the one below
         "press:coverage_clipping",
         # tests/audit/transparency/test_register_matrix.py, with the six below
