@@ -1,9 +1,14 @@
 """The live socket: a hint that something new is in the database, nothing more.
 
 Each socket joins exactly one group, its user's ("user-<pk>"), never one named by the
-client. Every event is checked again against the database before it goes out: the
-recipient, that they are still active, and that they may still see the request. The
-client may only ping; anything else is logged and ignored, and a flood closes the socket.
+client. What reaches that group was decided at the sender, inside the transaction of the
+change (notifications.services: who may see it, as that transaction's permissions say,
+and what they are told), so the consumer forwards it as it is, without reading the
+database: one push to 500 sockets is 500 frames, not 500 queries queued on the one
+thread that channels gives the ORM. The socket itself is checked at connection and then
+every so often (on the page's pings): the user still active and the session it came
+with still alive. Logout and deactivation close it at once. The client may only ping;
+anything else is logged and ignored, and a flood closes the socket.
 """
 
 import json
@@ -17,11 +22,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 
-from workflows.models import MaterialRequest
-from workflows.policies import can_view
-
-from . import selectors
-from .payloads import notification_payload, request_state_payload
 from .services import user_group
 from .signals import session_digest
 
@@ -31,8 +31,6 @@ logger = logging.getLogger("notifications")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORCED = 4403
 CLOSE_FLOOD = 4429
-# What a database read answers when the user is no longer active.
-CLOSE = object()
 
 
 def _setting(name, default):
@@ -42,6 +40,7 @@ def _setting(name, default):
 class NotificationConsumer(AsyncWebsocketConsumer):
     user_pk: int | None = None
     session_hash = ""
+    accepted = False  # frames may go out only once the handshake is answered
 
     # --- connection ----------------------------------------------------------------------
 
@@ -69,6 +68,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=1011)
             return
         await self.accept()
+        self.accepted = True
 
     async def disconnect(self, code):
         if self.user_pk is not None:
@@ -124,29 +124,28 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # --- events from the server ------------------------------------------------------------
 
-    async def notify(self, event):
-        await self._relay(self._notification_for, event.get("id"))
+    async def dispatch(self, message):
+        """Events from the server touch no database: handled here directly, without the
+        trip to the database thread that channels makes before every handler (its
+        `close_old_connections`; the periodic check's reads still make it). An event of
+        a type this consumer does not know is logged and dropped, never fatal."""
+        kind = message.get("type")
+        if kind == "relay":
+            await self.relay(message)
+        elif kind == "force_close":
+            await self.force_close(message)
+        elif isinstance(kind, str) and kind.startswith("websocket."):
+            await super().dispatch(message)
+        else:
+            logger.warning("Socket del usuario %s: evento desconocido ignorado: %.40r", self.user_pk, kind)
 
-    async def request_changed(self, event):
-        await self._relay(self._request_state_for, event.get("request_id"))
-
-    async def unread_changed(self, event):
-        await self._relay(self._unread_for)
-
-    async def _relay(self, read, *args):
-        """Re-read from the database what an event announces and pass on what this user
-        may see. A failure is logged; the socket keeps serving (the page catches up later)."""
-        if self.user_pk is None:
+    async def relay(self, event):
+        """Forward the frames composed for this user at the sender (services.deliver)."""
+        if self.user_pk is None or not self.accepted:
             return
-        try:
-            answer = await database_sync_to_async(read)(*args)
-        except Exception:
-            logger.exception("No se pudo preparar un aviso en vivo para el usuario %s", self.user_pk)
-            return
-        if answer is CLOSE:
-            await self._close(CLOSE_FORCED)
-        elif answer is not None:
-            await self.send(text_data=json.dumps(answer))
+        for frame in event.get("frames") or ():
+            if isinstance(frame, str):
+                await self.send(text_data=frame)
 
     async def force_close(self, event):
         if self.user_pk is None:
@@ -185,9 +184,6 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # --- database reads (in a worker thread) -----------------------------------------------
 
-    def _active_user(self):
-        return get_user_model().objects.filter(pk=self.user_pk, is_active=True).first()
-
     def _still_allowed(self, user_pk) -> bool:
         if not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
             return False
@@ -202,37 +198,3 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return True  # no session in the scope: the user was given directly (tests, tools)
         data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).load()
         return str(data.get(SESSION_KEY, "")) == str(user_pk)
-
-    def _notification_for(self, notification_id):
-        user = self._active_user()
-        if user is None:
-            return CLOSE
-        if not isinstance(notification_id, int):
-            return None
-        notification = selectors.visible_notification(user, notification_id)
-        if notification is None or notification.recipient_id != user.pk:
-            return None
-        if notification.request is not None and not can_view(user, notification.request):
-            return None
-        payload = notification_payload(notification)
-        payload.update(type="notification", unread=selectors.unread_count(user))
-        return payload
-
-    def _request_state_for(self, request_id):
-        user = self._active_user()
-        if user is None:
-            return CLOSE
-        if not isinstance(request_id, int):
-            return None
-        material_request = MaterialRequest.objects.filter(pk=request_id).first()
-        if material_request is None or not can_view(user, material_request):
-            return None
-        payload = request_state_payload(material_request)
-        payload["type"] = "request_changed"
-        return payload
-
-    def _unread_for(self):
-        user = self._active_user()
-        if user is None:
-            return CLOSE
-        return {"type": "unread", "unread": selectors.unread_count(user)}

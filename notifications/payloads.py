@@ -1,5 +1,7 @@
 """The JSON shapes the browser receives, over the websocket and from the JSON views alike."""
 
+import json
+
 from django.utils import timezone
 
 from .models import Notification
@@ -24,3 +26,9 @@ def request_state_payload(material_request) -> dict:
         "label": str(material_request.state_label),
         "revision": material_request.revision,
     }
+
+
+def live_message(payloads: list[dict]) -> dict:
+    """The channel-layer message that carries payloads to one person's sockets: each one
+    already encoded as the text frame the consumer forwards (static/js/live.js reads it)."""
+    return {"type": "relay", "frames": [json.dumps(payload) for payload in payloads]}

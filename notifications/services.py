@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -41,6 +41,7 @@ from workflows.policies import can_view
 
 from . import tasks
 from .models import MESSAGE_MAX, URL_MAX, Kind, Notification, NotificationPreference, default_email_kinds
+from .payloads import live_message, notification_payload, request_state_payload
 
 logger = logging.getLogger("notifications")
 
@@ -231,9 +232,10 @@ class Audience:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What leaves after commit: websocket hints and emails, as plain data."""
+    """What leaves after commit, as plain data: what each person's open pages are told
+    (user id -> payloads, in order: see `deliver`) and the emails."""
 
-    hints: list[tuple[str, dict]]
+    live: dict[int, list[dict]]
     emails: list[dict]
 
 
@@ -259,14 +261,16 @@ def store_notifications(
     material_request: MaterialRequest | None = None,
     messages: dict,
     dedupe_key: str = "",
-    extra_hints: Iterable[tuple[str, dict]] = (),
+    also_live: Iterable[tuple[int, dict]] = (),
     url: str = "",
 ) -> list[Notification]:
     """Store one notification per recipient and register their delivery after commit.
 
-    `recipients`: user -> kind; `messages`: kind -> text; `url`: where it leads when it
-    is about no request (by default, the request's page). Must run inside the caller's
-    transaction (the change the notifications tell about)."""
+    `recipients`: user -> kind (people the caller has checked may see what it is about);
+    `messages`: kind -> text; `url`: where it leads when it is about no request (by
+    default, the request's page); `also_live`: (user id, payload) pairs for the live
+    pages besides the notifications (a request's new state). Must run inside the
+    caller's transaction (the change the notifications tell about)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
     if material_request is not None and not url:
@@ -287,8 +291,14 @@ def store_notifications(
     ]
     if rows:
         Notification.objects.bulk_create(rows)
-    hints = [(user_group(row.recipient_id), {"type": "notify", "id": row.pk}) for row in rows]
-    hints.extend(extra_hints)
+    # What the open pages are told, composed here in one go from the rows themselves:
+    # after commit the consumer forwards it without reading anything back.
+    live: dict[int, list[dict]] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for row in rows:
+            live.setdefault(row.recipient_id, []).append({"type": "notification", **notification_payload(row)})
+    for user_id, payload in also_live:
+        live.setdefault(user_id, []).append(payload)
     emails = []
     wanting_email = [row for row in rows if row.recipient.email]
     if wanting_email:
@@ -302,34 +312,71 @@ def store_notifications(
             for row in wanting_email:
                 if row.kind in chosen.get(row.recipient_id, default_email_kinds()):
                     emails.append(_email_for(row, str(Kind(row.kind).label), site))
-    _after_commit(Outgoing(hints, emails))
+    _after_commit(Outgoing(live, emails))
     return rows
 
 
 def _after_commit(outgoing: Outgoing) -> None:
-    if outgoing.hints:
-        transaction.on_commit(lambda: push(outgoing.hints), robust=True)
+    if outgoing.live:
+        transaction.on_commit(lambda: deliver(outgoing.live), robust=True)
     if outgoing.emails:
         transaction.on_commit(lambda: schedule_emails(outgoing.emails), robust=True)
 
 
+def unread_counts(user_ids) -> dict[int, int]:
+    """How many unread notifications each person has: one grouped query, whatever the
+    number of people (the bell's count, on their own rows)."""
+    rows = (
+        Notification.objects.filter(recipient_id__in=list(user_ids), read_at__isnull=True)
+        .order_by()
+        .values_list("recipient_id")
+        .annotate(unread=Count("pk"))
+    )
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(rows)
+    return counts
+
+
+def deliver(live: dict[int, list[dict]]) -> None:
+    """After commit: tell each person's open pages, one message to their group carrying
+    their payloads in order. Everything was decided in the transaction (who, what, and
+    that they may see it); only the unread count of those who got a notification is
+    read now, in one query for all of them. Never raises: a failure is logged."""
+    try:
+        counted = [user_id for user_id, payloads in live.items() if any(p["type"] == "notification" for p in payloads)]
+        counts = unread_counts(counted) if counted else {}
+    except Exception:
+        logger.exception("No se pudo contar las notificaciones sin leer para los avisos en vivo")
+        counts = {}  # the pages keep their count until they next read it
+    messages = []
+    for user_id, payloads in live.items():
+        if user_id in counts:
+            payloads = [
+                {**payload, "unread": counts[user_id]} if payload["type"] == "notification" else payload
+                for payload in payloads
+            ]
+        messages.append((user_group(user_id), live_message(payloads)))
+    push(messages)
+
+
 def push(hints: list[tuple[str, dict]]) -> None:
-    """Send hints over the channel layer; a failure is logged, never raised."""
+    """Send messages over the channel layer, one `group_send` each (see
+    `send_to_groups`); a failure is logged, never raised."""
     try:
         layer = get_channel_layer()
         if layer is None:
             return
-
-        async def send_all():
-            for group, message in hints:
-                try:
-                    await layer.group_send(group, message)
-                except Exception:
-                    logger.exception("No se pudo enviar el aviso en vivo al grupo %s", group)
-
-        async_to_sync(send_all)()
+        async_to_sync(send_to_groups)(layer, hints)
     except Exception:
         logger.exception("No se pudieron enviar los avisos en vivo")
+
+
+async def send_to_groups(layer, hints: list[tuple[str, dict]]) -> None:
+    for group, message in hints:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.exception("No se pudo enviar el aviso en vivo al grupo %s", group)
 
 
 def send_emails(emails: list[dict]) -> None:
@@ -380,26 +427,30 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
             recipients.setdefault(user_id, kind)
     if actor is not None:
         recipients.pop(actor.pk, None)  # never tell people what they just did themselves
-    users = {user_id: audience.users[user_id] for user_id in recipients if user_id in audience.users}
-    missing = [user_id for user_id in recipients if user_id not in users]
+    # Every open page of the request hears of its new state: whoever may see it now, as
+    # the permissions of this very transaction say (the actor's other tabs included).
+    watchers = audience.viewers
+    users = {user_id: audience.users[user_id] for user_id in recipients.keys() | watchers if user_id in audience.users}
+    if actor is not None and actor.pk in watchers:
+        users.setdefault(actor.pk, actor)
+    # Direct grants (shares to a person) and encargados are not among the group members
+    # read above: read them in the same one query as any such recipient.
+    missing = [user_id for user_id in recipients.keys() | watchers if user_id not in users]
     if missing:
         users.update(get_user_model().objects.in_bulk(missing))
-    by_user = {
-        users[user_id]: kind for user_id, kind in recipients.items() if user_id in users and users[user_id].is_active
-    }
+    active = {user_id for user_id, user in users.items() if user.is_active}
+    by_user = {users[user_id]: kind for user_id, kind in recipients.items() if user_id in active}
     # The record is Spanish whatever language the actor's browser asked for.
     with translation.override(settings.LANGUAGE_CODE):
         messages = {kind: _message(action, kind, actor, material_request) for kind in set(by_user.values())}
-    # Every open page of the request hears of its new state: whoever may see it now, and
-    # the actor's other tabs. The consumer checks visibility again before passing it on.
-    changed = {"type": "request_changed", "request_id": material_request.pk, "from_state": from_state}
-    watchers = audience.viewers | ({actor.pk} if actor is not None else set())
+        changed = {"type": "request_changed", **request_state_payload(material_request)}
+    watching = sorted(watchers & active)
     return store_notifications(
         recipients=by_user,
         actor=actor,
         material_request=material_request,
         messages=messages,
-        extra_hints=[(user_group(user_id), changed) for user_id in sorted(watchers)],
+        also_live=[(user_id, changed) for user_id in watching],
     )
 
 
@@ -428,7 +479,17 @@ def _clean_ids(ids) -> list[int]:
 
 
 def _unread_changed(user) -> None:
-    transaction.on_commit(lambda: push([(user_group(user.pk), {"type": "unread_changed"})]), robust=True)
+    """After commit, the person's other tabs hear the new count (read once, here)."""
+
+    def tell():
+        try:
+            payload = {"type": "unread", "unread": unread_counts([user.pk])[user.pk]}
+        except Exception:
+            logger.exception("No se pudo contar las notificaciones sin leer de %s", user.pk)
+            return
+        push([(user_group(user.pk), live_message([payload]))])
+
+    transaction.on_commit(tell, robust=True)
 
 
 def mark_read(user, ids) -> int:

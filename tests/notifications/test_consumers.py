@@ -2,6 +2,11 @@
 nothing else; refuses strangers; closes on logout, deactivation and floods; and shrugs
 off whatever else a client sends.
 
+What a socket forwards was decided at the sender, in the transaction of the change
+(notifications.services.notify_transition): these tests show that the decision is the
+right one (the permissions of that same transaction) and that the consumer forwards it
+without a trip to the database.
+
 Websocket tests need committed data (the consumer reads the database from another
 thread): transaction=True, and every ORM call of the test through database_sync_to_async.
 """
@@ -14,12 +19,15 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.test import Client
 
 from config.asgi import application
 from notifications import services
 from notifications.consumers import CLOSE_FLOOD, CLOSE_FORCED, NotificationConsumer
-from notifications.models import Kind, Notification
+from notifications.models import Notification
+from notifications.payloads import live_message
+from organization.services import remove_member
 from tests.factories import create_request, request_in_state, step_kwargs
 from workflows import services as workflow_services
 from workflows.models import State
@@ -115,14 +123,6 @@ async def test_one_never_receives_anothers_notifications(users, units):
     await step(users, in_review, "observe", "revisor1")
     assert (await author.receive_json_from(timeout=TIMEOUT))["type"] == "notification"
     assert await stranger.receive_nothing(timeout=QUIET)
-
-    # Even an event with another person's notification id, sent to the stranger's own
-    # group, is checked against the database and dropped.
-    theirs = await database_sync_to_async(Notification.objects.filter(recipient=users["rentas1"]).first)()
-    await database_sync_to_async(services.push)(
-        [(services.user_group(users["social1"].pk), {"type": "notify", "id": theirs.pk})]
-    )
-    assert await stranger.receive_nothing(timeout=QUIET)
     await still_serving(stranger)
     await stranger.disconnect()
     await author.disconnect()
@@ -138,25 +138,68 @@ async def test_the_actor_gets_no_notification_of_their_own_action(users, units):
     await reviewer.disconnect()
 
 
-async def test_a_notification_about_a_request_one_can_no_longer_see_is_not_pushed(users, units):
-    in_review = await in_state(users, units, State.IN_REVIEW)
-    stranger = await connect_as(users["social1"])
+@database_sync_to_async
+def shared_draft(users, units, head):
+    draft = create_request(users["rentas1"], units["rentas"])
+    share = workflow_services.share_request(head, draft, reason="Coautoría.", unit=units["social"])
+    return draft, share
+
+
+async def test_a_share_revoked_in_the_same_transaction_as_the_event_gets_no_push(users, units, head):
+    """The audience is read from the permissions of the change's own transaction: a unit
+    whose share ends in it hears nothing of it, not even the request's new state."""
+    draft, share = await shared_draft(users, units, head)
+    coauthor = await connect_as(users["social1"])
+    colleague = await connect_as(users["rentas2"])
 
     @database_sync_to_async
-    def plant():
-        # As if social1 had been told before losing access.
-        return Notification.objects.create(
-            recipient=users["social1"], kind=Kind.COMMENT, request=in_review, message="Oculta", url="/"
-        ).pk
+    def revoke_and_cancel():
+        with transaction.atomic():
+            workflow_services.revoke_share(head, share, reason="Terminó la coordinación.")
+            workflow_services.cancel_request(users["rentas1"], draft, comment="Ya no se necesita.")
 
-    hidden = await plant()
-    group = services.user_group(users["social1"].pk)
-    await database_sync_to_async(services.push)(
-        [(group, {"type": "notify", "id": hidden}), (group, {"type": "request_changed", "request_id": in_review.pk})]
-    )
-    assert await stranger.receive_nothing(timeout=QUIET)
-    await still_serving(stranger)
-    await stranger.disconnect()
+    await revoke_and_cancel()
+    notification, changed = await receive_all(colleague, 2)
+    assert (notification["kind"], changed["state"]) == ("cancellation", "anulado")
+    assert await coauthor.receive_nothing(timeout=QUIET)
+    await still_serving(coauthor)
+    assert not await database_sync_to_async(Notification.objects.filter(recipient=users["social1"]).exists)()
+    for communicator in (coauthor, colleague):
+        await communicator.disconnect()
+
+
+async def test_a_member_who_leaves_the_unit_in_the_same_transaction_gets_no_push(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    leaving = await connect_as(users["rentas2"])
+    staying = await connect_as(users["rentas1"])
+
+    @database_sync_to_async
+    def leave_and_observe():
+        with transaction.atomic():
+            remove_member(units["rentas"], users["rentas2"])
+            workflow_services.observe_request(users["revisor1"], in_review, comment="Falta la fecha del evento.")
+
+    await leave_and_observe()
+    assert [message["type"] for message in await receive_all(staying, 2)] == ["notification", "request_changed"]
+    assert await leaving.receive_nothing(timeout=QUIET)
+    for communicator in (leaving, staying):
+        await communicator.disconnect()
+
+
+async def test_the_push_goes_out_only_after_commit_and_not_at_all_after_a_rollback(users, units):
+    in_review = await in_state(users, units, State.IN_REVIEW)
+    author = await connect_as(users["rentas1"])
+
+    @database_sync_to_async
+    def observe_then_fail():
+        with transaction.atomic():
+            workflow_services.observe_request(users["revisor1"], in_review, comment="Falta la fecha del evento.")
+            raise RuntimeError("algo falló después")
+
+    with pytest.raises(RuntimeError):
+        await observe_then_fail()
+    assert await author.receive_nothing(timeout=QUIET)
+    await author.disconnect()
 
 
 # --- who may connect ---------------------------------------------------------------------------
@@ -272,14 +315,14 @@ async def test_deactivating_a_user_closes_their_sockets(users):
     await assert_closed(communicator, CLOSE_FORCED)
 
 
-async def test_a_user_deactivated_without_signals_is_closed_at_the_next_event(users, units):
+async def test_a_user_deactivated_without_signals_hears_nothing_and_is_closed_at_the_next_check(users, units, settings):
+    settings.NOTIFICATIONS_WS_RECHECK_SECONDS = 0
     communicator = await connect_as(users["revisor1"])
     await database_sync_to_async(get_user_model().objects.filter(pk=users["revisor1"].pk).update)(is_active=False)
     draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
-    await step(users, draft, "submit", "rentas1")  # revisor1 is inactive: only hints reach the group
-    await database_sync_to_async(services.push)(
-        [(services.user_group(users["revisor1"].pk), {"type": "request_changed", "request_id": draft.pk})]
-    )
+    await step(users, draft, "submit", "rentas1")  # the sender leaves inactive people out
+    assert await communicator.receive_nothing(timeout=QUIET)
+    await communicator.send_json_to({"type": "ping"})  # the page pings every 25 s
     await assert_closed(communicator, CLOSE_FORCED)
 
 
@@ -326,20 +369,60 @@ async def test_a_flood_closes_the_socket(users, caplog):
     assert "demasiados mensajes" in caplog.text
 
 
-async def test_a_failing_database_read_is_logged_and_the_socket_keeps_serving(users, units, monkeypatch, caplog):
+async def test_a_push_is_forwarded_without_a_trip_to_the_database(users, units, monkeypatch):
+    """Once connected, the consumer forwards what the sender composed: neither its own
+    reads nor channels' close_old_connections run for a push (500 sockets would queue
+    on the one database thread)."""
+    communicator = await connect_as(users["revisor1"])
+    trips = []
+
+    def no_database(*args, **kwargs):
+        trips.append(args)
+        raise AssertionError("the consumer went to the database for a push")
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", no_database)
+    monkeypatch.setattr("notifications.consumers.database_sync_to_async", no_database)
+    draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
+    await step(users, draft, "submit", "rentas1")
+    assert [message["type"] for message in await receive_all(communicator, 2)] == ["notification", "request_changed"]
+    assert trips == []
+    monkeypatch.undo()
+    await still_serving(communicator)
+    await communicator.disconnect()
+
+
+async def test_a_failing_unread_count_is_logged_and_the_rest_still_arrives(users, units, monkeypatch, caplog):
     communicator = await connect_as(users["revisor1"])
 
     def broken(*args, **kwargs):
         raise RuntimeError("base de datos bloqueada")
 
-    monkeypatch.setattr("notifications.selectors.visible_notification", broken)
+    monkeypatch.setattr(services, "unread_counts", broken)
     draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
     with caplog.at_level(logging.ERROR, logger="notifications"):
         await step(users, draft, "submit", "rentas1")
-        (changed,) = await receive_all(communicator, 1)
-    assert changed["type"] == "request_changed", "the notification failed, the next event still came"
-    assert "No se pudo preparar un aviso en vivo" in caplog.text
+        notification, changed = await receive_all(communicator, 2)
+    assert notification["kind"] == "new_submission"
+    assert "unread" not in notification, "the page keeps its count (live.js ignores a missing one)"
+    assert changed["type"] == "request_changed"
+    assert "No se pudo contar las notificaciones sin leer" in caplog.text
     await still_serving(communicator)
+    await communicator.disconnect()
+
+
+async def test_an_unknown_event_from_the_server_is_logged_and_dropped(users, caplog):
+    """Say, the id-only hints of an older version still queued on Redis during a deploy."""
+    communicator = await connect_as(users["rentas1"])
+    group = services.user_group(users["rentas1"].pk)
+    with caplog.at_level(logging.WARNING, logger="notifications"):
+        await database_sync_to_async(services.push)(
+            [(group, {"type": "notify", "id": 1}), (group, {"type": "request_changed", "request_id": 1})]
+        )
+        assert await communicator.receive_nothing(timeout=QUIET)
+    assert "evento desconocido ignorado: 'notify'" in caplog.text
+    await still_serving(communicator)
+    await database_sync_to_async(services.push)([(group, live_message([{"type": "unread", "unread": 7}]))])
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "unread", "unread": 7}
     await communicator.disconnect()
 
 

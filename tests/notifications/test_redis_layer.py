@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 
 from notifications import services
-from notifications.models import Notification
+from notifications.payloads import live_message, request_state_payload
 from tests.factories import create_request, request_in_state
 from tests.notifications.test_consumers import TIMEOUT, connect_as, receive_all, step, still_serving
 from workflows.models import State
@@ -71,12 +71,6 @@ async def test_every_socket_of_a_person_hears_it_and_nobody_else_does(redis_laye
         assert [m["type"] for m in messages] == ["notification", "request_changed"]
         assert messages[0]["kind"] == "observation"
     assert await stranger.receive_nothing(timeout=QUIET)
-
-    theirs = await database_sync_to_async(Notification.objects.filter(recipient=users["rentas1"]).first)()
-    await database_sync_to_async(services.push)(
-        [(services.user_group(users["social1"].pk), {"type": "notify", "id": theirs.pk})]
-    )
-    assert await stranger.receive_nothing(timeout=QUIET)
     await still_serving(stranger)
     for communicator in (first_tab, second_tab, stranger):
         await communicator.disconnect()
@@ -84,13 +78,13 @@ async def test_every_socket_of_a_person_hears_it_and_nobody_else_does(redis_laye
 
 async def test_a_push_from_another_event_loop_arrives(redis_layer, users, units):
     """A worker that is not this process's event loop (another daphne, a cron command)
-    pushes through Redis: here a plain thread, which runs its own loop."""
+    pushes through Redis: here a plain thread, which runs its own loop. What it composed
+    arrives as it is."""
     in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
     author = await connect_as(users["rentas1"])
     group = services.user_group(users["rentas1"].pk)
-    worker = threading.Thread(
-        target=services.push, args=([(group, {"type": "request_changed", "request_id": in_review.pk})],)
-    )
+    changed = {"type": "request_changed", **request_state_payload(in_review)}
+    worker = threading.Thread(target=services.push, args=([(group, live_message([changed]))],))
     worker.start()
     worker.join(timeout=TIMEOUT)
     message = await author.receive_json_from(timeout=TIMEOUT)
@@ -102,3 +96,18 @@ async def test_a_push_from_another_event_loop_arrives(redis_layer, users, units)
         "revision": in_review.revision,
     }
     await author.disconnect()
+
+
+async def test_a_change_seen_by_many_reaches_each_of_them_once(redis_layer, users, units):
+    """A cancellation after review: the unit, the reviewers and the gerentes each get their
+    notification and the new state, in that order, over Redis."""
+    in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
+    names = ["rentas1", "revisor1", "revisor2", "gerente", "gerente_rentas"]
+    sockets = [await connect_as(users[name]) for name in names]
+    await step(users, in_review, "cancel", "rentas2")
+    for name, communicator in zip(names, sockets, strict=True):
+        notification, changed = await receive_all(communicator, 2)
+        assert (notification["type"], notification["kind"]) == ("notification", "cancellation"), name
+        assert (changed["type"], changed["state"]) == ("request_changed", "anulado"), name
+        assert await communicator.receive_nothing(timeout=0.1)
+        await communicator.disconnect()

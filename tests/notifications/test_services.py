@@ -1,6 +1,7 @@
 """Who hears of each transition, in which words, by which way; and nothing of a change
 that did not happen. Every transition runs through workflows.services, as users do."""
 
+import json
 import logging
 import threading
 from datetime import timedelta
@@ -10,18 +11,21 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import selectors, services
 from notifications.models import DEFAULT_EMAIL_KINDS, Kind, Notification, NotificationPreference
-from organization.services import create_delegation
+from organization.roles import Role
+from organization.services import create_delegation, ensure_user
 from tests.factories import create_request, request_in_state, step_kwargs
 from workflows import permissions as perm
 from workflows import services as workflow_services
 from workflows.exceptions import InvalidInput
 from workflows.models import Kind as RequestKind
 from workflows.models import MaterialRequest, State
+from workflows.policies import can_view
 
 pytestmark = pytest.mark.django_db
 
@@ -285,6 +289,146 @@ def test_an_action_without_a_plan_is_logged_and_tells_nobody(users, units, caplo
     assert "teleport" in caplog.text
 
 
+# --- what the open pages are told --------------------------------------------------------
+
+
+@pytest.fixture
+def pushed(monkeypatch):
+    """Every message handed to the channel layer, recorded instead of sent."""
+    sent = []
+    monkeypatch.setattr(services, "push", lambda hints: sent.extend(hints))
+    return sent
+
+
+def live_by_user(users, sent) -> dict[str, list[dict]]:
+    """username -> the payloads their sockets are told, in order."""
+    names = {services.user_group(user.pk): name for name, user in users.items()}
+    told = {}
+    for group, message in sent:
+        assert message["type"] == "relay"
+        told.setdefault(names.get(group, group), []).extend(json.loads(frame) for frame in message["frames"])
+    return told
+
+
+def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
+    users, units, pushed, django_capture_on_commit_callbacks
+):
+    in_review = request_in_state(users, units, State.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = run(users, in_review, "observe", "revisor1")
+    told = live_by_user(users, pushed)
+    changed = {
+        "type": "request_changed",
+        "request_id": draft.pk,
+        "state": "borrador",
+        "label": "Borrador",
+        "revision": draft.revision,
+    }
+    # The unit hears of the observation, then of the new state, each once.
+    for name in RENTAS:
+        note = Notification.objects.get(request=draft, recipient=users[name], kind=Kind.OBSERVATION)
+        assert told[name] == [
+            {
+                "type": "notification",
+                "id": note.pk,
+                "kind": "observation",
+                "kind_label": "Observaciones",
+                "message": f"revisor1 devolvió {draft.reference} «{draft.title}» con observaciones",
+                "url": f"/solicitudes/{draft.pk}/",
+                "created_at": timezone.localtime(note.created_at).isoformat(),
+                "read": False,
+                "unread": Notification.objects.filter(recipient=users[name], read_at__isnull=True).count(),
+            },
+            changed,
+        ], name
+    # The office, the actor included, keeps seeing it: only its new state.
+    for name in (REVISORES | GERENTES) - RENTAS:
+        assert told[name] == [changed], name
+    # Nobody else hears anything, and everyone told may see the request.
+    assert set(told) == RENTAS | REVISORES | GERENTES
+    for name in told:
+        assert can_view(get_user_model().objects.get(pk=users[name].pk), draft), name
+
+
+def test_people_deactivated_before_the_change_are_told_nothing(
+    users, units, pushed, django_capture_on_commit_callbacks, head
+):
+    """Neither a role group's member nor a person the request is shared with directly
+    (a grant of their own, read with the recipients)."""
+    draft = create_request(users["rentas1"], units["rentas"])
+    workflow_services.share_request(head, draft, reason="Coautoría.", user=users["obras1"])
+    get_user_model().objects.filter(pk__in=[users["obras1"].pk, users["revisor2"].pk]).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(users, draft, "submit", "rentas1")
+    told = live_by_user(users, pushed)
+    assert "revisor1" in told
+    assert "obras1" not in told
+    assert "revisor2" not in told
+
+
+def test_a_direct_share_hears_of_the_new_state(users, units, pushed, django_capture_on_commit_callbacks, head):
+    draft = create_request(users["rentas1"], units["rentas"])
+    workflow_services.share_request(head, draft, reason="Coautoría.", user=users["obras1"])
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = run(users, draft, "submit", "rentas1")
+    assert live_by_user(users, pushed)["obras1"] == [
+        {
+            "type": "request_changed",
+            "request_id": submitted.pk,
+            "state": "en_revision",
+            "label": "En revisión",
+            "revision": submitted.revision,
+        }
+    ]
+
+
+def test_nothing_is_pushed_before_commit(users, units, pushed, django_capture_on_commit_callbacks):
+    in_review = request_in_state(users, units, State.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run(users, in_review, "forward", "revisor1")
+    assert pushed == []
+    for callback in callbacks:
+        callback()
+    assert {"gerente", "gerente_rentas", "revisor1"} <= set(live_by_user(users, pushed))
+
+
+def test_the_delivery_after_commit_reads_once_whatever_the_audience(
+    users, units, pushed, django_capture_on_commit_callbacks
+):
+    """The unread counts of every recipient in one grouped query; nothing per person."""
+
+    def after_commit_queries():
+        in_review = request_in_state(users, units, State.IN_REVIEW)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            run(users, in_review, "cancel", "rentas2")
+        pushed.clear()
+        with CaptureQueriesContext(connection) as captured:
+            for callback in callbacks:
+                callback()
+        return len(captured), len(pushed)
+
+    few, groups_before = after_commit_queries()
+    for n in range(20):
+        ensure_user(f"vecino{n}", password="x", roles=(Role.SOLICITANTE,), units=(units["rentas"],))
+    many, groups_after = after_commit_queries()
+    assert groups_after == groups_before + 20
+    assert few == many == 1
+
+
+def test_the_unread_count_is_counted_after_commit(users, units, pushed, django_capture_on_commit_callbacks):
+    request_in_state(users, units, State.IN_REVIEW)
+    request_in_state(users, units, State.IN_REVIEW)
+    draft = create_request(users["rentas1"], units["rentas"])
+    with django_capture_on_commit_callbacks(execute=True):
+        run(users, draft, "submit", "rentas1")
+    (note,) = [p for p in live_by_user(users, pushed)["revisor1"] if p["type"] == "notification"]
+    assert note["unread"] == 3
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_all_read(users["revisor1"])
+    assert live_by_user(users, pushed) == {"revisor1": [{"type": "unread", "unread": 0}]}
+
+
 # --- email --------------------------------------------------------------------------------------
 
 
@@ -451,55 +595,7 @@ def test_mark_read_refuses_bad_ids_in_spanish(users, ids, message):
         services.mark_read(users["rentas1"], ids)
 
 
-def test_selectors_filter_and_order(users, units):
-    notes = notes_for(users, units, 3)
-    user = users["revisor1"]
-    services.mark_read(user, [notes[0].pk])
-    assert [n.pk for n in selectors.notifications_for(user)] == [n.pk for n in reversed(notes)]
-    assert [n.pk for n in selectors.notifications_for(user, status="unread")] == [notes[2].pk, notes[1].pk]
-    assert [n.pk for n in selectors.notifications_for(user, status="read")] == [notes[0].pk]
-    assert list(selectors.notifications_for(user, kind=Kind.REJECTION)) == []
-    assert [n.pk for n in selectors.notifications_after(user, notes[0].pk)] == [notes[2].pk, notes[1].pk]
-    assert selectors.bell(user) == {"unread": 2, "last_id": notes[2].pk}
-    with pytest.raises(ValueError, match="Estado de notificación desconocido"):
-        selectors.notifications_for(user, status="todas")
-    with pytest.raises(ValueError, match="Tipo de notificación desconocido"):
-        selectors.notifications_for(user, kind="nada")
-
-
-def test_a_notification_about_a_request_one_can_no_longer_see_is_hidden(users, units, head):
-    draft = create_request(users["rentas1"], units["rentas"])
-    share = workflow_services.share_request(head, draft, reason="Coautoría.", unit=units["social"])
-    cancelled = run(users, draft, "cancel", "rentas1")
-    social1 = get_user_model().objects.get(pk=users["social1"].pk)
-    assert received(cancelled)["social1"] == Kind.CANCELLATION
-    assert selectors.unread_count(social1) == 1
-    workflow_services.revoke_share(head, share, reason="Terminó la coordinación.")
-    social1 = get_user_model().objects.get(pk=users["social1"].pk)
-    assert selectors.unread_count(social1) == 0
-    assert list(selectors.notifications_for(social1)) == []
-    assert selectors.notifications_after(social1, 0) == []
-
-
-def test_selectors_run_a_fixed_number_of_queries(users, units, django_assert_num_queries):
-    notes_for(users, units, 1)
-    user = get_user_model().objects.get(pk=users["revisor1"].pk)
-
-    def count_queries():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        fresh = get_user_model().objects.get(pk=user.pk)
-        with CaptureQueriesContext(connection) as captured:
-            selectors.unread_count(fresh)
-            list(selectors.notifications_for(fresh, status="unread"))
-            selectors.notifications_after(fresh, 0)
-            selectors.bell(fresh)
-        return len(captured)
-
-    few = count_queries()
-    notes_for(users, units, 12)
-    assert count_queries() == few
+# The selectors (filters, order, pages, hidden requests, query counts): test_selectors.py.
 
 
 # --- deadline reminders ---------------------------------------------------------------------------
