@@ -72,15 +72,27 @@ def _docx(users, units):
 
 
 def _consumer(users, units):
-    """What each socket does for one hint: the consumer's re-read of the request."""
+    """What each socket does for one hint: forward the frame the sender composed (the
+    consumer reads nothing since visibility is decided at the sender)."""
+    import asyncio
+
     from notifications.consumers import NotificationConsumer
+    from notifications.payloads import live_message, request_state_payload
     from tests.factories import request_in_state
     from workflows.models import State
 
     request = request_in_state(users, units, State.APPROVED)
     consumer = NotificationConsumer()
-    consumer.user_pk = users["rentas2"].pk
-    return lambda index: consumer._request_state_for(request.pk)
+    consumer.user_pk, consumer.accepted = users["rentas2"].pk, True
+    sent = []
+
+    async def base_send(message):
+        sent.append(message)
+
+    consumer.base_send = base_send
+    event = live_message([{"type": "request_changed", **request_state_payload(request)}])
+    loop = asyncio.new_event_loop()
+    return lambda index: loop.run_until_complete(consumer.dispatch(event))
 
 
 def main():
