@@ -32,17 +32,18 @@ OFFICE_TASKS = (
 )
 
 
-def active_process(material_request: MaterialRequest) -> PublicationProcess | None:
-    return (
-        PublicationProcess.objects.filter(
-            flow_class=PublicationFlow,
-            artifact_content_type=ContentType.objects.get_for_model(MaterialRequest),
-            artifact_object_id=material_request.pk,
-            status=PROCESS.NEW,
-        )
-        .order_by("-pk")
-        .first()
+def _processes_of(material_request: MaterialRequest):
+    """The request's running processes (one, as long as every cancel ends its process)."""
+    return PublicationProcess.objects.filter(
+        flow_class=PublicationFlow,
+        artifact_content_type=ContentType.objects.get_for_model(MaterialRequest),
+        artifact_object_id=material_request.pk,
+        status=PROCESS.NEW,
     )
+
+
+def active_process(material_request: MaterialRequest) -> PublicationProcess | None:
+    return _processes_of(material_request).order_by("-pk").first()
 
 
 def open_task_of(process) -> Task | None:
@@ -60,10 +61,18 @@ def _flow_state(material_request: MaterialRequest) -> tuple:
     request's tasks takes the request's lock first."""
     cached = material_request.__dict__.get("_flow_state")
     if cached is None:
-        process = active_process(material_request)
-        task = open_task_of(process) if process is not None else None
-        if task is not None:
-            task.process = process
+        # The usual case in one statement: the open task with its process.
+        task = (
+            Task.objects.filter(
+                process__in=_processes_of(material_request),
+                flow_task_type="HUMAN",
+                status__in=OPEN_TASK_STATUSES,
+            )
+            .select_related("owner", "process")
+            .order_by("-process_id", "-pk")
+            .first()
+        )
+        process = task.coerced_process if task is not None else active_process(material_request)
         if process is not None:
             process.artifact = material_request  # the flow's router reads it: no query
         cached = material_request.__dict__["_flow_state"] = (process, task)

@@ -14,9 +14,10 @@ from workflows.models import State
 pytestmark = pytest.mark.django_db
 
 # Statements of one approval inside the test's transaction, process-wide caches warm
-# (54 before the optimisation). A production request has no savepoint pair around it
-# (its transaction is the outermost): 29 there. See docs/PERFORMANCE.md.
-APPROVAL_STATEMENTS = 31
+# (54 before the optimisation, 31 before the permission and flow reads were merged). A
+# production request has no savepoint pair around it (its transaction is the outermost):
+# 27 there. See docs/PERFORMANCE.md.
+APPROVAL_STATEMENTS = 29
 
 
 def approve_and_count(users, units):
