@@ -158,7 +158,7 @@ class ImportForm(forms.Form):
         label=_("Archivo CSV"),
         help_text=_("UTF-8 (con o sin BOM), separado por «;» o «,»; la primera fila es el encabezado. Máximo 2 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-        error_messages={"required": _("Elija el archivo CSV.")},
+        error_messages={"required": _("Elija el archivo CSV."), "empty": _("El archivo está vacío.")},
     )
 
 

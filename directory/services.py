@@ -333,11 +333,11 @@ def upload_import(actor, *, kind: str, filename: str, data: bytes) -> ImportBatc
 
 def check_upload_size(size: int) -> None:
     if size > MAX_UPLOAD_BYTES:
-        raise InvalidInput(
-            _("El archivo pesa %(size)s; el máximo es %(max)s. Divídalo en archivos más pequeños.")
-            % {"size": _megabytes(size), "max": _megabytes(MAX_UPLOAD_BYTES)},
-            field_errors={"file": [_("Archivo demasiado grande.")]},
-        )
+        message = _("El archivo pesa %(size)s; el máximo es %(max)s. Divídalo en archivos más pequeños.") % {
+            "size": _megabytes(size),
+            "max": _megabytes(MAX_UPLOAD_BYTES),
+        }
+        raise InvalidInput(message, field_errors={"file": [message]})
 
 
 def _megabytes(size: int) -> str:
