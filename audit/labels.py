@@ -75,6 +75,9 @@ ACTION_LABELS = {
     "calendar_feed_revoke": _("Dirección de suscripción al calendario revocada"),
     "calendar_lead_time": _("Anticipación por tipo modificada"),
     "calendar_lead_time_delete": _("Anticipación por tipo eliminada"),
+    # the monthly report and the memoria anual (reports)
+    "report_generate": _("Informe generado"),
+    "report_download": _("Descarga de un informe"),
     # the audit log itself
     # the log's CSV/XLSX exports and the dossiers (data["format"] tells them apart)
     "export": _("Exportación"),

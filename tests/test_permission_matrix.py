@@ -367,6 +367,8 @@ OBJECT_URLS = {
     "civic_calendar:need_remove": ObjectURL(("pk", "need_pk"), "POST", note="calendar events"),
     "civic_calendar:need_link": ObjectURL(("pk", "need_pk"), "POST", note="calendar events"),
     "civic_calendar:spawn": ObjectURL(("pk",), "POST", note="calendar events"),
+    # Generated reports, not requests: tests/reports/test_views.py (test_download_matrix).
+    "reports:download": ObjectURL(("pk",), "GET", note="reports"),
 }
 
 
@@ -374,6 +376,28 @@ def control_reader(username):
     """The responsable de transparencia, the auditor, the administrator."""
     who = PEOPLE[username]
     return who.superuser or bool(who.roles & {TRANSPARENCIA, AUDITOR})
+
+
+def report_reader(username):
+    """The monthly report and the memoria anual: the gerente, who reads the record, the
+    administrator."""
+    who = PEOPLE[username]
+    return who.superuser or bool(who.roles & {GERENTE, TRANSPARENCIA, AUDITOR})
+
+
+def report_generator(username):
+    who = PEOPLE[username]
+    return who.superuser or GERENTE in who.roles
+
+
+def report_page(username):
+    """Generating: 404 unless a reader; an empty form is 400 for who may generate, 403 for
+    the other readers."""
+    if username == ANONYMOUS:
+        return LOGIN
+    if not report_reader(username):
+        return 404
+    return 400 if report_generator(username) else 403
 
 
 def calendar_office(username):
@@ -566,6 +590,12 @@ PLAIN_URLS = {
         Probe("POST", protected(lambda username: True, yes=400), data={"email_kinds": ["nada"]}),
     ],
     "dossier:list": [Probe("GET", protected(control_reader))],
+    # The monthly report and the memoria anual (tests/reports/test_views.py).
+    "reports:list": [Probe("GET", protected(report_reader, no=404))],
+    "reports:generate": [
+        Probe("POST", report_page, data={}),
+        Probe("GET", protected(lambda username: True, yes=405, no=405)),
+    ],
     "transparency:list": [
         Probe("GET", register_page(officer=200, reader=200)),
         Probe("POST", lambda username: LOGIN if username == ANONYMOUS else 405),
@@ -734,6 +764,7 @@ def test_the_tables_describe_the_urls_as_they_are():
         "civic_calendar:need_remove",
         "civic_calendar:need_link",
         "civic_calendar:spawn",
+        "reports:download",  # tests/reports/test_views.py
     }
 
 
