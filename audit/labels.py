@@ -75,6 +75,15 @@ ACTION_LABELS = {
     "calendar_feed_revoke": _("Dirección de suscripción al calendario revocada"),
     "calendar_lead_time": _("Anticipación por tipo modificada"),
     "calendar_lead_time_delete": _("Anticipación por tipo eliminada"),
+    # the media directory and press-release distribution (directory)
+    "directory_create": _("Registro en el directorio de medios"),
+    "directory_update": _("Cambio en el directorio de medios"),
+    "directory_list_members": _("Miembros de una lista de difusión cambiados"),
+    "directory_import": _("Importación al directorio de medios"),
+    "directory_export": _("Exportación del directorio de medios"),
+    "distribution_send": _("Nota de prensa difundida a medios"),
+    "distribution_result": _("Resultado del envío a medios"),
+    "distribution_retry": _("Reintento de envíos fallidos a medios"),
     # the monthly report and the memoria anual (reports)
     "report_generate": _("Informe generado"),
     "report_download": _("Descarga de un informe"),
