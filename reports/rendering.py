@@ -21,6 +21,7 @@ from .charts import coverage_by_tone_chart, requests_by_unit_chart
 OFFICE = "Gerencia de Comunicaciones e Imagen Institucional · Oficina de Imagen Institucional"
 CHART_WIDTH = Cm(16)
 TOP_ROWS = 10
+TABLE_TEXT = Pt(9)
 
 
 def number(value: float | None) -> str:
@@ -96,14 +97,17 @@ def _core_properties(document, figures: dict) -> None:
     properties.last_printed = moment
 
 
-def _table(document, headers: list[str], rows: list[list], *, numeric: tuple = (), total: list | None = None):
+def _table(
+    document, headers: list[str], rows: list[list], *, numeric: tuple = (), total: list | None = None, widths=None
+):
     """A grid table with a bold heading row (and a bold total row); `numeric` columns
-    are right-aligned."""
+    are right-aligned; `widths` in cm, one per column (16 cm of text width in all)."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for index, (cell, label) in enumerate(zip(table.rows[0].cells, headers, strict=True)):
         run = cell.paragraphs[0].add_run(label)
         run.bold = True
+        run.font.size = TABLE_TEXT
         if index in numeric:
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for values in [*rows, *([total] if total else [])]:
@@ -111,8 +115,15 @@ def _table(document, headers: list[str], rows: list[list], *, numeric: tuple = (
         for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
             run = cell.paragraphs[0].add_run(str(value))
             run.bold = values is total
+            run.font.size = TABLE_TEXT
             if index in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths:
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
+            for cell in column.cells:
+                cell.width = Cm(width)
     document.add_paragraph()
     return table
 
@@ -183,6 +194,7 @@ def _received(document, figures: dict) -> None:
         rows,
         numeric=tuple(range(1, len(kinds) + 2)),
         total=total,
+        widths=(4.4, *([2.5] * len(kinds)), 1.6),
     )
     _chart(document, requests_by_unit_chart(received), "Gráfico 1. Solicitudes recibidas por unidad y tipo.")
 
@@ -274,7 +286,9 @@ def _transparency(document, figures: dict) -> None:
         ]
         for entry in transparency["entries"]
     ]
-    _table(document, ["Referencia", "Recibida", "Plazo", "Estado", "Cumplimiento"], rows)
+    _table(
+        document, ["Referencia", "Recibida", "Plazo", "Estado", "Cumplimiento"], rows, widths=(3.3, 2.7, 2.7, 2.5, 4.8)
+    )
     if transparency["as_of"]:
         _note(document, f"Situación de las solicitudes en trámite al {spanish_date(transparency['as_of'])}.")
 
@@ -318,7 +332,12 @@ def _published(document, figures: dict) -> None:
                 row["channel"],
             ]
         )
-    _table(document, ["Referencia", "Título", "Unidad", "Tipo", "Fecha de publicación", "Medio"], rows)
+    _table(
+        document,
+        ["Referencia", "Título", "Unidad", "Tipo", "Fecha de publicación", "Medio"],
+        rows,
+        widths=(3.3, 3.7, 2.7, 2.1, 2.6, 1.6),
+    )
 
 
 def _method(document, figures: dict) -> None:
