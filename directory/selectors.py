@@ -1,7 +1,7 @@
 """Reads of the directory. Each one runs a fixed number of queries whatever the data size,
 and each one first checks that the user may read the directory (404 otherwise)."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -112,9 +112,15 @@ def distributions_of(material_request):
     return (
         Distribution.objects.filter(request=material_request)
         .select_related("sent_by", "version")
-        .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.order_by("status", "organization", "name")))
+        .prefetch_related(Prefetch("deliveries", queryset=_failed_first(Delivery.objects.all())))
         .order_by("-created_at", "-pk")
     )
+
+
+def _failed_first(deliveries):
+    """Failures on top (what needs doing), then the rest by outlet and name."""
+    failed = Case(When(status=Delivery.Status.FAILED, then=Value(0)), default=Value(1))
+    return deliveries.alias(failed_first=failed).order_by("failed_first", "organization", "name", "pk")
 
 
 def get_distribution(material_request, distribution_id) -> Distribution:
