@@ -90,7 +90,9 @@ class OverdueNeeds(WorkflowError):
 
 
 def _lock(event: CalendarEvent) -> CalendarEvent:
-    return CalendarEvent.objects.select_for_update().select_related("unit").get(pk=event.pk)
+    # Only the event's row: PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # unit's outer join.
+    return CalendarEvent.objects.select_for_update(of=("self",)).select_related("unit").get(pk=event.pk)
 
 
 def _validate(instance, exclude=()):
