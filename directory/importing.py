@@ -109,7 +109,7 @@ def decode(data: bytes) -> str:
                 "«CSV UTF-8 (delimitado por comas)» y vuelva a subirlo."
             )
         )
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise FileRefused(_("El archivo no es un CSV de texto (contiene datos binarios). Suba un archivo .csv."))
     try:
         return data.decode("utf-8-sig")

@@ -145,6 +145,7 @@ def test_missing_columns_are_named(client_for):
         (b"", "El archivo está vacío."),
         (csv_bytes([JOURNALIST_HEADER]), "solo tiene el encabezado"),
         (b"PK\x03\x04\x00\x00binary", "no es un CSV de texto"),
+        (csv_bytes([JOURNALIST_HEADER, *journalist_rows(300)]) + b"\x00", "no es un CSV de texto"),
         (csv_bytes([JOURNALIST_HEADER]) + b'"Radio;Radio;Ana;a@example.pe;;\r\n', "mal formado"),
     ],
 )
