@@ -129,6 +129,7 @@ def event_detail(user, event: CalendarEvent, today: date | None = None) -> Event
 class DayEntry:
     row: EventRow
     first: bool  # the event's first day in the grid: where its needs are listed
+    continued: bool  # a later day of a longer event, not a Monday: drawn as a slim strip
 
 
 @dataclass
@@ -178,7 +179,9 @@ def month_grid(user, year: int, month: int, today: date | None = None) -> list[l
         first = max(row.event.start_date, grid_start)
         for event_day in row.event.days():
             if event_day in days:
-                days[event_day].entries.append(DayEntry(row, event_day == first))
+                days[event_day].entries.append(
+                    DayEntry(row, event_day == first, event_day != first and event_day.weekday() != 0)
+                )
     ordered = list(days.values())
     return [ordered[index : index + 7] for index in range(0, len(ordered), 7)]
 

@@ -442,3 +442,28 @@ def test_the_subscription_address_is_shown_renewed_and_revoked(users, client_for
     client.post(reverse("civic_calendar:feed_revoke"))
     assert Client().get(f"/calendario/ics/{token}.ics").status_code == 404
     assert client.get(reverse("civic_calendar:feed_renew")).status_code == 405
+
+
+def test_a_season_lists_its_needs_on_its_first_day_and_continues_as_a_strip(users, units):
+    from civic_calendar.selectors import month_grid
+
+    # A Wednesday early in a month two months ahead: the season crosses into the next week.
+    start = (in_days(60).replace(day=1)) + timedelta(days=2)
+    start += timedelta(days=(2 - start.weekday()) % 7)
+    season = services.create_event(
+        users["gerente"],
+        data=event_data(units, all_day=True, start_time=None, end_time=None, category=Category.CAMPAIGN_SEASON)
+        | {"start_date": start, "end_date": start + timedelta(days=8)},
+        needs=[SPEECH],
+    )
+    assert start.weekday() == 2 and start.day <= 9
+    weeks = month_grid(users["gerente"], start.year, start.month)
+    days = {day.day: day for week in weeks for day in week}
+    entries = {
+        day: [e for e in days[day].entries if e.row.event == season] for day in days if day in set(season.days())
+    }
+    assert all(len(found) == 1 for found in entries.values())
+    first, thursday, monday = start, start + timedelta(days=1), start + timedelta(days=5)
+    assert entries[first][0].first and not entries[first][0].continued
+    assert not entries[thursday][0].first and entries[thursday][0].continued
+    assert not entries[monday][0].first and not entries[monday][0].continued  # a new week row: drawn in full
