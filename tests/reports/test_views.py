@@ -6,6 +6,7 @@ import hashlib
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -209,3 +210,19 @@ def test_the_admin_is_read_only(client_for, report):
     assert 'name="_save"' not in page.content.decode()
     assert client.post(reverse("admin:reports_report_delete", args=[report.pk]), {"post": "yes"}).status_code == 403
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client_for, users):
+    client = client_for("auditor")
+    generate_report(users["gerente"], this_month())
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST_URL).status_code == 200
+        return len(queries)
+
+    one = count()
+    for _ in range(4):
+        generate_report(None, this_month())
+    generate_report(users["admin"], Period.year(timezone.localdate().year))
+    assert count() == one
