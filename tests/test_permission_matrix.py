@@ -1010,6 +1010,7 @@ POST_DATA = {
         "channel": "Portal web institucional",
     },
     "workflows:unschedule_publication": lambda dataset: {"reason": "Cambió la fecha del evento."},
+    "directory:distribute": lambda dataset: {"subject": "Nota de prensa"},
 }
 REQUEST_URLS = sorted(name for name, spec in OBJECT_URLS.items() if spec.expect is not None)
 
