@@ -63,3 +63,16 @@ class NotificationFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tipo"].choices = [("", _("Todos")), *Kind.choices]
+
+
+class NotificationCursorForm(forms.Form):
+    """Where a page of the inbox's notifications starts: older than one, or newer than one."""
+
+    antes = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    despues = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("antes") and cleaned.get("despues"):
+            raise forms.ValidationError(_("La página de notificaciones pedida no es válida."))
+        return cleaned

@@ -1,45 +1,55 @@
 """Reads of the approval process: a person's tasks, in a fixed number of queries."""
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from viewflow.workflow.models import Task
 
 from organization.roles import Role
 from organization.selectors import roles_of
 from workflows import permissions
-from workflows.models import MaterialRequest
+from workflows.models import MaterialRequest, Share
 
 from .flows import TASK_PERMISSIONS, PublicationFlow
 from .services import OFFICE_TASKS, OPEN_TASK_STATUSES
 
+# Tasks shown on one page of the inbox: a reviewer may have hundreds waiting.
+TASKS_PAGE_SIZE = 25
+
 
 def _workable_tasks(user):
-    """Open human tasks on requests where the user holds the task's permission."""
+    """Open human tasks on requests where the user holds the task's permission.
+
+    The separation-of-duties rules are correlated NOT EXISTS on the task's own request
+    (a primary-key or indexed lookup per candidate task), not NOT IN lists of every
+    request the person ever wrote, approved or published, which grow with the years."""
+    artifact = OuterRef("process__artifact_object_id")
+    the_request = MaterialRequest.objects.filter(pk=artifact)
+    # A co-author: an active share with the person or with a unit they belong to.
+    shared_with_them = Share.objects.filter(request_id=artifact, revoked_at__isnull=True).filter(
+        Q(user=user) | Q(unit__memberships__user=user)
+    )
     rule = Q()
     for node, codename in TASK_PERMISSIONS.items():
-        request_ids = permissions.objects_with_perm(user, codename).values("pk")
-        node_rule = Q(flow_task=node, process__artifact_object_id__in=request_ids)
+        if not permissions.could_hold(user, codename):
+            continue  # no request gives it to them: a branch fewer to build and to run
+        node_rule = Q(flow_task=node) & permissions.perm_filter(user, codename, "process__artifact_object_id")
+        theirs = Q()
         if node == PublicationFlow.approval and Role.GERENTE not in roles_of(user):
             # The reviewer who forwarded a request does not approve it (an encargado, say).
-            node_rule &= ~Q(
-                process__artifact_object_id__in=MaterialRequest.objects.filter(forwarded_by=user).values("pk")
-            )
+            theirs |= Q(forwarded_by=user)
         if node == PublicationFlow.post_review:
             # The post-review is someone else's than who published urgently.
-            node_rule &= ~Q(
-                process__artifact_object_id__in=MaterialRequest.objects.filter(
-                    Q(published_by=user) | Q(approved_by=user)
-                ).values("pk")
-            )
+            theirs |= Q(published_by=user) | Q(approved_by=user)
         if node in OFFICE_TASKS:
             # Nobody's inbox offers their own request to review, approve or publish.
-            node_rule &= ~Q(process__artifact_object_id__in=MaterialRequest.objects.filter(author=user).values("pk"))
-            node_rule &= ~Q(
-                process__artifact_object_id__in=MaterialRequest.objects.filter(shares__revoked_at__isnull=True)
-                .filter(Q(shares__user=user) | Q(shares__unit__memberships__user=user))
-                .values("pk")
-            )
+            theirs |= Q(author=user)
+            node_rule &= ~Exists(shared_with_them)
+        if theirs:
+            node_rule &= ~Exists(the_request.filter(theirs))
         rule |= node_rule
+    if not rule:
+        return Task.objects.none()
     return Task.objects.filter(
         rule,
         process__flow_class=PublicationFlow,
@@ -48,25 +58,65 @@ def _workable_tasks(user):
     )
 
 
-def tasks_for(user):
-    """What waits for the user: tasks assigned to them and unassigned ones they may take.
-    Returns (task, request) pairs, newest first; two queries whatever the numbers."""
+def _inbox_tasks(user):
+    """The tasks assigned to the user and the unassigned ones they may take, newest first."""
     if not user.is_authenticated or not user.is_active:
-        return []
-    tasks = list(
+        return Task.objects.none()
+    return (
         _workable_tasks(user)
         .filter(Q(owner=user) | Q(owner__isnull=True))
         .select_related("owner", "process")
         .order_by("-created", "-pk")
     )
-    requests = MaterialRequest.objects.select_related("unit", "author").in_bulk(
-        {task.process.artifact_object_id for task in tasks} if tasks else []
-    )
+
+
+# What a page of the inbox shows of each task and request: nothing else is read.
+PAGE_TASK_FIELDS = (
+    "flow_task",
+    "created",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "process__artifact_object_id",
+)
+PAGE_REQUEST_FIELDS = ("reference", "title", "kind", "state", "revision", "summary", "unit__name")
+
+
+def _with_requests(tasks, requests=None) -> list:
+    """(task, request) pairs, the requests read in one query with their unit and author
+    (or as `requests`, a queryset, reads them)."""
+    if requests is None:
+        requests = MaterialRequest.objects.select_related("unit", "author")
+    requests = requests.in_bulk({task.process.artifact_object_id for task in tasks} if tasks else [])
     return [
         (task, requests[task.process.artifact_object_id])
         for task in tasks
         if task.process.artifact_object_id in requests
     ]
+
+
+def tasks_for(user):
+    """What waits for the user: tasks assigned to them and unassigned ones they may take.
+    Returns (task, request) pairs, newest first; two queries whatever the numbers."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return _with_requests(list(_inbox_tasks(user)))
+
+
+def task_page(user, number=1, *, size: int = TASKS_PAGE_SIZE) -> Page:
+    """One page of `tasks_for` (a Django Page whose object_list holds the (task, request)
+    pairs), with the count of all the user's tasks; a number out of range gives the last
+    page, a non-number the first. Three queries whatever the numbers: the ids of all the
+    user's tasks in order (the permission rules run once, for the count and the page
+    alike), then the page's tasks, then their requests."""
+    ids = list(_inbox_tasks(user).values_list("pk", flat=True))
+    page = Paginator(ids, size).get_page(number)
+    tasks = Task.objects.select_related("owner", "process").only(*PAGE_TASK_FIELDS).in_bulk(page.object_list)
+    page.object_list = _with_requests(
+        [tasks[pk] for pk in page.object_list if pk in tasks],
+        MaterialRequest.objects.select_related("unit").only(*PAGE_REQUEST_FIELDS),
+    )
+    return page
 
 
 def task_for_user(user, task_pk) -> Task:

@@ -1,13 +1,16 @@
 """The inbox: what waits for a person, decided in place. Thin views over the approval
 selectors and the workflow services."""
 
+from operator import attrgetter, methodcaller
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,60 +21,134 @@ from workflows import services as workflow_services
 from workflows.exceptions import REFUSALS, refusal
 
 from . import flows, selectors, services
-from .forms import BulkApproveForm, DecisionForm, NotificationFilterForm, ReassignForm
+from .forms import BulkApproveForm, DecisionForm, NotificationCursorForm, NotificationFilterForm, ReassignForm
 from .task_pages import visible_task
 
-NOTIFICATIONS_PAGE_SIZE = 20
+# The query parameters of the two lists' pages: the other list's page is kept in links.
+NOTIFICATION_CURSORS = ("antes", "despues")
+TASK_PAGE = "tareas"
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in (*names, "parcial"):
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _notifications(request):
-    """The person's notifications for the inbox, filtered and paginated."""
+    """The person's notifications for the inbox, filtered, a page at a time; a bad cursor
+    gets a Spanish message and the first page."""
     filter_form = NotificationFilterForm(request.GET or None)
     status = kind = None
     if filter_form.is_bound and filter_form.is_valid():
         status, kind = filter_form.cleaned_data["estado"] or None, filter_form.cleaned_data["tipo"] or None
-    notifications = notification_selectors.notifications_for(request.user, status=status, kind=kind)
-    page = Paginator(notifications, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("pagina"))
-    query = request.GET.copy()
-    query.pop("pagina", None)
+    cursor_form = NotificationCursorForm(request.GET)
+    before = after = None
+    cursor_error = None
+    if cursor_form.is_valid():
+        before, after = cursor_form.cleaned_data["antes"], cursor_form.cleaned_data["despues"]
+    else:
+        cursor_error = _("La página de notificaciones pedida no es válida.")
+    page = notification_selectors.notification_page(request.user, status=status, kind=kind, before=before, after=after)
+    labels: dict = {}
+    for item in page.items:
+        item.kind_label = _label(labels, item.kind, methodcaller("get_kind_display"), item)
+    bell = notification_selectors.bell(request.user)
     return {
         "notification_filter": filter_form,
         "notification_page": page,
-        "notification_query": query.urlencode(),
-        "notification_last_id": max((item.pk for item in page.object_list), default=0),
-        "unread_total": notification_selectors.unread_count(request.user),
+        "notification_query": _query_without(request, *NOTIFICATION_CURSORS),
+        "notification_cursor_error": cursor_error,
+        # The header's bell and the list's count, read once for both.
+        "notification_bell": bell,
+        "unread_total": bell["unread"],
     }
 
 
-def _inbox(request, *, status=200, error=None, decision_form=None, failed_pk=None, bulk_results=None):
+def _inbox(request, *, status=200, error=None, decision_form=None, failed_request=None, bulk_results=None):
     # ?parcial=tareas: only the task list, which the page reloads when a notification arrives.
-    template = "approvals/_tasks.html" if request.GET.get("parcial") == "tareas" else "approvals/inbox.html"
+    partial = request.GET.get("parcial") == "tareas"
+    template = "approvals/_tasks.html" if partial else "approvals/inbox.html"
 
-    entries = [
-        {
-            "task": task,
-            "request": material_request,
-            "title": task.flow_task.task_title,
-            "is_approval": task.flow_task == flows.PublicationFlow.approval,
-            "mine": task.owner_id == request.user.pk,
-        }
-        for task, material_request in selectors.tasks_for(request.user)
-    ]
+    page = selectors.task_page(request.user, request.GET.get(TASK_PAGE))
+    detail_url, decide_url = _url_maker("workflows:request_detail"), _url_maker("approvals:decide")
+    take_url, release_url = _url_maker("approvals:take"), _url_maker("approvals:release")
+    reassign_url = _url_maker("approvals:reassign")
+    labels: dict = {}  # each label translated once for the page, not once per row
+    entries = []
+    for task, material_request in page.object_list:
+        is_approval = task.flow_task == flows.PublicationFlow.approval
+        mine = task.owner_id == request.user.pk
+        entries.append(
+            {
+                "task": task,
+                "request": material_request,
+                "title": _label(labels, ("task", task.flow_task), attrgetter("task_title"), task.flow_task),
+                "state_label": _label(
+                    labels,
+                    ("state", material_request.state, material_request.kind),
+                    attrgetter("state_label"),
+                    material_request,
+                ),
+                "kind_label": _label(
+                    labels, ("kind", material_request.kind), methodcaller("get_kind_display"), material_request
+                ),
+                "is_approval": is_approval,
+                "mine": mine,
+                "detail_url": detail_url(material_request.pk),
+                "decide_url": decide_url(material_request.pk) if is_approval else "",
+                "summary": _short(material_request.summary) if is_approval else "",
+                # Take what nobody holds, release one's own: one button of the page's queue form.
+                "queue_url": take_url(task.pk) if task.owner_id is None else release_url(task.pk) if mine else "",
+                "reassign_url": reassign_url(task.pk),
+            }
+        )
+    if failed_request is not None:
+        # The decision dialog opens again on the request as it is now, if it is on the
+        # page; a form with errors reopens it anyway, the person's input kept.
+        on_page = next((entry["request"] for entry in entries if entry["request"].pk == failed_request.pk), None)
+        failed_request = on_page or (failed_request if decision_form is not None and decision_form.errors else None)
+    notifications = {} if partial else _notifications(request)
+    if notifications.get("notification_cursor_error") and status == 200:
+        status = 400
     return render(
         request,
         template,
         {
             "entries": entries,
+            "task_page": page,
+            "task_query": _query_without(request, TASK_PAGE),
             "approvals": [entry for entry in entries if entry["is_approval"]],
             "error": error,
             "decision_form": decision_form,
-            "failed_pk": failed_pk,
+            "failed_request": failed_request,
             "bulk_results": bulk_results,
             "reassign_candidates": _reassign_candidates(),
-            **(_notifications(request) if template == "approvals/inbox.html" else {}),
+            **notifications,
         },
         status=status,
     )
+
+
+def _label(labels: dict, key, compute, obj) -> str:
+    """`compute(obj)` as text, once per `key` for the page."""
+    if key not in labels:
+        labels[key] = str(compute(obj))
+    return labels[key]
+
+
+def _url_maker(name):
+    """pk -> the URL `name` takes with that pk: one `reverse` for the page instead of one
+    per row and button (the rows were where the inbox spent its time)."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """truncatechars, without walking every character of a short text."""
+    return text if len(text) <= limit else Truncator(text).chars(limit)
 
 
 def _reassign_candidates():
@@ -115,7 +192,7 @@ def decide(request, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _inbox(
-            request, status=400, error=_("Revise la decisión."), decision_form=form, failed_pk=material_request.pk
+            request, status=400, error=_("Revise la decisión."), decision_form=form, failed_request=material_request
         )
     ok, message, status = _run(
         request.user,
@@ -125,7 +202,7 @@ def decide(request, pk):
         revision=form.cleaned_data["revision"],
     )
     if not ok:
-        return _inbox(request, status=status, error=message, decision_form=form, failed_pk=material_request.pk)
+        return _inbox(request, status=status, error=message, decision_form=form, failed_request=material_request)
     messages.success(request, message)
     return redirect("approvals:inbox")
 

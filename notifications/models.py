@@ -41,8 +41,13 @@ def default_email_kinds() -> list[str]:
 
 
 class Notification(models.Model):
+    # Indexed by the two composite indexes below, which both start with it.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinatario")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinatario"),
+        db_index=False,
     )
     kind = models.CharField(_("tipo"), max_length=30, choices=Kind.choices)
     request = models.ForeignKey(
@@ -76,7 +81,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notificaciones")
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"),
+            # A person's list, newest first, and its pages (by id, whatever their number).
+            models.Index(fields=["recipient", "id"], name="notification_recipient_idx"),
+            # Their unread ones: the count of the bell and the "sin leer" filter.
+            models.Index(fields=["recipient", "read_at", "id"], name="notification_unread_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

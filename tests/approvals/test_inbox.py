@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from approvals import selectors
 from approvals import services as flow_sync
+from approvals.selectors import TASKS_PAGE_SIZE
 from audit.models import AuditEvent
 from organization.roles import Role
 from organization.services import create_delegation, ensure_user
@@ -269,9 +270,15 @@ def test_the_inbox_query_count_does_not_grow_with_the_tasks(client_for, users, u
     ]
     with CaptureQueriesContext(connection) as many:
         response = client.get(INBOX)
-    assert set(page_rows(response)) == {material_request.pk for material_request in pending}
+    # A page of the newest tasks, the count of all of them, and the rest on the next page.
+    assert set(page_rows(response)) == {material_request.pk for material_request in pending[-TASKS_PAGE_SIZE:]}
+    assert '<span class="chip" id="task-count">30</span>' in response.content.decode()
+    with CaptureQueriesContext(connection) as second_page:
+        rest = client.get(INBOX, {"tareas": 2})
+    assert set(page_rows(rest)) == {material_request.pk for material_request in pending[:-TASKS_PAGE_SIZE]}
 
     assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
+    assert len(second_page) == len(few)
 
 
 # --- deciding in place ----------------------------------------------------------------------------

@@ -74,8 +74,9 @@ def test_gerente_approves_from_the_inbox_while_every_page_updates_live(users, lo
 
     # The gerente approves in place, from a dialog, with a comment.
     row.get_by_role("button", name="Aprobar").click()
-    dialog = gerente.locator(f"#decide-{material_request.pk}")
+    dialog = gerente.locator("#decide-dialog")  # one dialog for the page, filled from the row
     expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(material_request.reference)
     dialog.get_by_label("Comentario (obligatorio para devolver)").fill("Conforme, publicar el lunes.")
     screenshot(gerente, "05-gerente-decision-dialog")
     dialog.get_by_role("button", name="Confirmar decisión").click()

@@ -595,55 +595,7 @@ def test_mark_read_refuses_bad_ids_in_spanish(users, ids, message):
         services.mark_read(users["rentas1"], ids)
 
 
-def test_selectors_filter_and_order(users, units):
-    notes = notes_for(users, units, 3)
-    user = users["revisor1"]
-    services.mark_read(user, [notes[0].pk])
-    assert [n.pk for n in selectors.notifications_for(user)] == [n.pk for n in reversed(notes)]
-    assert [n.pk for n in selectors.notifications_for(user, status="unread")] == [notes[2].pk, notes[1].pk]
-    assert [n.pk for n in selectors.notifications_for(user, status="read")] == [notes[0].pk]
-    assert list(selectors.notifications_for(user, kind=Kind.REJECTION)) == []
-    assert [n.pk for n in selectors.notifications_after(user, notes[0].pk)] == [notes[2].pk, notes[1].pk]
-    assert selectors.bell(user) == {"unread": 2, "last_id": notes[2].pk}
-    with pytest.raises(ValueError, match="Estado de notificación desconocido"):
-        selectors.notifications_for(user, status="todas")
-    with pytest.raises(ValueError, match="Tipo de notificación desconocido"):
-        selectors.notifications_for(user, kind="nada")
-
-
-def test_a_notification_about_a_request_one_can_no_longer_see_is_hidden(users, units, head):
-    draft = create_request(users["rentas1"], units["rentas"])
-    share = workflow_services.share_request(head, draft, reason="Coautoría.", unit=units["social"])
-    cancelled = run(users, draft, "cancel", "rentas1")
-    social1 = get_user_model().objects.get(pk=users["social1"].pk)
-    assert received(cancelled)["social1"] == Kind.CANCELLATION
-    assert selectors.unread_count(social1) == 1
-    workflow_services.revoke_share(head, share, reason="Terminó la coordinación.")
-    social1 = get_user_model().objects.get(pk=users["social1"].pk)
-    assert selectors.unread_count(social1) == 0
-    assert list(selectors.notifications_for(social1)) == []
-    assert selectors.notifications_after(social1, 0) == []
-
-
-def test_selectors_run_a_fixed_number_of_queries(users, units, django_assert_num_queries):
-    notes_for(users, units, 1)
-    user = get_user_model().objects.get(pk=users["revisor1"].pk)
-
-    def count_queries():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        fresh = get_user_model().objects.get(pk=user.pk)
-        with CaptureQueriesContext(connection) as captured:
-            selectors.unread_count(fresh)
-            list(selectors.notifications_for(fresh, status="unread"))
-            selectors.notifications_after(fresh, 0)
-            selectors.bell(fresh)
-        return len(captured)
-
-    few = count_queries()
-    notes_for(users, units, 12)
-    assert count_queries() == few
+# The selectors (filters, order, pages, hidden requests, query counts): test_selectors.py.
 
 
 # --- deadline reminders ---------------------------------------------------------------------------
