@@ -1,16 +1,23 @@
 """The live socket: a hint that something new is in the database, nothing more.
 
 Each socket joins exactly one group, its user's ("user-<pk>"), never one named by the
-client. What reaches that group was decided at the sender, inside the transaction of the
+client. What a socket is told was decided at the sender, inside the transaction of the
 change (notifications.services: who may see it, as that transaction's permissions say,
-and what they are told), so the consumer forwards it as it is, without reading the
-database: one push to 500 sockets is 500 frames, not 500 queries queued on the one
-thread that channels gives the ORM. The socket itself is checked at connection and then
-every so often (on the page's pings): the user still active and the session it came
-with still alive. Logout and deactivation close it at once. The client may only ping;
-anything else is logged and ignored, and a flood closes the socket.
+and what they are told), so it is forwarded as it is, without reading the database.
+
+A change reaches a worker process as ONE message on the fan-out group, which the
+process's `Fanout` (one per channel layer and event loop, while it holds sockets) has
+joined; it hands each socket the frames addressed to its user. So one push to 500
+sockets costs one channel-layer message per process and 500 frames, not 500 queries
+queued on the one thread channels gives the ORM, nor 500 channel-layer messages.
+
+The socket itself is checked at connection and then every so often (on the page's
+pings): the user still active and the session it came with still alive. Logout and
+deactivation close it at once (their own group). The client may only ping; anything else
+is logged and ignored, and a flood closes the socket.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -22,7 +29,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 
-from .services import user_group
+from .services import FANOUT_GROUP, user_group
 from .signals import session_digest
 
 logger = logging.getLogger("notifications")
@@ -37,10 +44,126 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
+class Fanout:
+    """The worker process's one subscription to the fan-out group, for one channel layer
+    and event loop, alive while it holds sockets: it receives each change once and hands
+    every registered socket the frames addressed to its user (services.deliver)."""
+
+    _running: dict[tuple[int, int], "Fanout"] = {}
+    # Group memberships expire (channel layers' group_expiry, a day by default): renewed.
+    RENEW_SECONDS = 3600
+    YIELD_EVERY = 50
+
+    def __init__(self, layer, loop, key):
+        # Holding the layer and the loop keeps their ids (the key) from being reused.
+        self.layer, self.loop, self.key = layer, loop, key
+        self.sockets: dict[int, set[NotificationConsumer]] = {}
+        self.channel = None
+        self.tasks: list[asyncio.Task] = []
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    def of(cls, layer) -> "Fanout":
+        loop = asyncio.get_running_loop()
+        key = (id(layer), id(loop))
+        if key not in cls._running:
+            cls._running[key] = cls(layer, loop, key)
+        return cls._running[key]
+
+    async def add(self, consumer) -> None:
+        async with self.lock:
+            if self.channel is None:
+                channel = await self.layer.new_channel()
+                await self.layer.group_add(FANOUT_GROUP, channel)
+                self.channel = channel
+                self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._renew())]
+            self.sockets.setdefault(consumer.user_pk, set()).add(consumer)
+
+    async def remove(self, consumer, user_pk) -> None:
+        async with self.lock:
+            sockets = self.sockets.get(user_pk, set())
+            sockets.discard(consumer)
+            if not sockets:
+                self.sockets.pop(user_pk, None)
+            if not self.sockets:
+                await self._stop()
+
+    async def _stop(self) -> None:
+        """With its last socket gone, the process leaves the group (no one to tell)."""
+        if self._running.get(self.key) is self:
+            del self._running[self.key]
+        current = asyncio.current_task()
+        for task in self.tasks:
+            if task is not current:
+                task.cancel()
+        self.tasks = []
+        channel, self.channel = self.channel, None
+        if channel is not None:
+            try:
+                await self.layer.group_discard(FANOUT_GROUP, channel)
+            except Exception:
+                logger.exception("No se pudo retirar el proceso del grupo de avisos en vivo")
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self.RENEW_SECONDS)
+            try:
+                await self.layer.group_add(FANOUT_GROUP, self.channel)
+            except Exception:
+                logger.exception("No se pudo renovar la suscripción a los avisos en vivo")
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer is down: what comes meanwhile is lost, so the sockets close
+                # (1011: the pages reconnect, then fetch what they missed).
+                logger.exception("Se perdió la conexión con la capa de canales: se cierran los sockets en vivo")
+                await self._close_all()
+                return
+            try:
+                await self.hand_out(message)
+            except Exception:
+                logger.exception("Aviso en vivo mal formado ignorado")
+
+    async def hand_out(self, message: dict) -> None:
+        """Each socket gets the frames addressed to its user, in order; a failing socket
+        is logged and the others still get theirs. Every YIELD_EVERY sockets the event
+        loop gets a turn (writes go out, the worker's other requests are served)."""
+        if message.get("type") != "fanout":
+            logger.warning("Aviso en vivo de tipo desconocido ignorado: %.40r", message.get("type"))
+            return
+        served = 0
+        for frames, user_ids in message.get("deliveries") or ():
+            for user_id in user_ids:
+                for consumer in list(self.sockets.get(user_id, ())):
+                    try:
+                        await consumer.forward(frames)
+                    except Exception:
+                        logger.exception("No se pudo enviar un aviso en vivo al usuario %s", user_id)
+                    served += 1
+                    if served % self.YIELD_EVERY == 0:
+                        await asyncio.sleep(0)
+
+    async def _close_all(self) -> None:
+        for consumer in [consumer for sockets in list(self.sockets.values()) for consumer in sockets]:
+            try:
+                await consumer.close(code=1011)
+            except Exception:
+                logger.exception("Error al cerrar un socket")
+        async with self.lock:
+            self.sockets.clear()
+            await self._stop()
+
+
 class NotificationConsumer(AsyncWebsocketConsumer):
     user_pk: int | None = None
     session_hash = ""
     accepted = False  # frames may go out only once the handshake is answered
+    fanout: Fanout | None = None
 
     # --- connection ----------------------------------------------------------------------
 
@@ -62,21 +185,31 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.session_hash = session_digest(getattr(session, "session_key", None) if session is not None else None)
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
+            self.fanout = Fanout.of(self.channel_layer)
+            await self.fanout.add(self)
         except Exception:
             logger.exception("No se pudo unir el socket del usuario %s a su grupo", user.pk)
-            self.user_pk = None
+            await self._leave()
             await self.close(code=1011)
             return
         await self.accept()
         self.accepted = True
 
     async def disconnect(self, code):
-        if self.user_pk is not None:
-            self.user_pk = None
-            try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
-            except Exception:
-                logger.exception("No se pudo sacar un socket cerrado de su grupo")
+        await self._leave()
+
+    async def _leave(self):
+        """Out of the user's group and the process's fan-out: nothing reaches it any more."""
+        user_pk, self.user_pk = self.user_pk, None
+        if user_pk is None:
+            return
+        fanout, self.fanout = self.fanout, None
+        try:
+            if fanout is not None:
+                await fanout.remove(self, user_pk)
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except Exception:
+            logger.exception("No se pudo sacar un socket cerrado de su grupo")
 
     # --- what the client may say -----------------------------------------------------------
 
@@ -140,10 +273,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.warning("Socket del usuario %s: evento desconocido ignorado: %.40r", self.user_pk, kind)
 
     async def relay(self, event):
-        """Forward the frames composed for this user at the sender (services.deliver)."""
+        """Frames sent to this user's own group (payloads.live_message)."""
+        await self.forward(event.get("frames"))
+
+    async def forward(self, frames):
+        """Send frames composed for this user at the sender, as they are."""
         if self.user_pk is None or not self.accepted:
             return
-        for frame in event.get("frames") or ():
+        for frame in frames or ():
             if isinstance(frame, str):
                 await self.send(text_data=frame)
 
@@ -157,13 +294,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self._close(CLOSE_FORCED)
 
     async def _close(self, code):
-        """Tell the page why (it then stops reconnecting), leave the group, close."""
-        self.user_pk = None
+        """Tell the page why (it then stops reconnecting), leave the groups, close."""
         try:
             await self.send(text_data=json.dumps({"type": "force_close"}))
-            await self.channel_layer.group_discard(self.group, self.channel_name)
         except Exception:
             logger.exception("Error al cerrar un socket")
+        await self._leave()
         await self.close(code=code)
 
     async def _periodic_check_failed(self) -> bool:

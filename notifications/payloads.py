@@ -32,3 +32,9 @@ def live_message(payloads: list[dict]) -> dict:
     """The channel-layer message that carries payloads to one person's sockets: each one
     already encoded as the text frame the consumer forwards (static/js/live.js reads it)."""
     return {"type": "relay", "frames": [json.dumps(payload) for payload in payloads]}
+
+
+def fanout_message(deliveries: dict[tuple[str, ...], list[int]]) -> dict:
+    """The channel-layer message of one change for every worker process: for each set of
+    frames (encoded as live_message's), the ids of the people whose sockets get them."""
+    return {"type": "fanout", "deliveries": [[list(frames), user_ids] for frames, user_ids in deliveries.items()]}

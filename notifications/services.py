@@ -7,6 +7,7 @@ the database, the websocket hint and the email, is registered with
 there is logged and never reaches the person who made the change.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from workflows.policies import can_view
 
 from . import tasks
 from .models import MESSAGE_MAX, URL_MAX, Kind, Notification, NotificationPreference, default_email_kinds
-from .payloads import live_message, notification_payload, request_state_payload
+from .payloads import fanout_message, live_message, notification_payload, request_state_payload
 
 logger = logging.getLogger("notifications")
 
@@ -52,6 +53,11 @@ REMINDER_DAYS = 2
 def user_group(user_pk: int) -> str:
     """The one channel-layer group a person's sockets join (ASCII, short)."""
     return f"user-{int(user_pk)}"
+
+
+# The group each worker process with open sockets joins once, through which the pushes of
+# changes reach it (see deliver). Never joined by a socket.
+FANOUT_GROUP = "live-fanout"
 
 
 # --- who hears of a transition ---------------------------------------------------------------
@@ -338,25 +344,39 @@ def unread_counts(user_ids) -> dict[int, int]:
 
 
 def deliver(live: dict[int, list[dict]]) -> None:
-    """After commit: tell each person's open pages, one message to their group carrying
-    their payloads in order. Everything was decided in the transaction (who, what, and
-    that they may see it); only the unread count of those who got a notification is
-    read now, in one query for all of them. Never raises: a failure is logged."""
+    """After commit: tell each person's open pages what was composed for them.
+
+    Everything was decided in the transaction (who, what, and that they may see it);
+    only the unread count of those who got a notification is read now, in one query for
+    all of them. It all leaves as ONE message to the fan-out group, which each worker
+    process holding sockets has joined once (notifications.consumers.Fanout) and hands
+    to its own sockets by user: a change seen by 500 people is one `group_send`, not 500
+    (each of which costs a full pass over the in-memory layer's groups, or four Redis
+    round trips in the receiving process). Never raises: a failure is logged."""
     try:
         counted = [user_id for user_id, payloads in live.items() if any(p["type"] == "notification" for p in payloads)]
         counts = unread_counts(counted) if counted else {}
     except Exception:
         logger.exception("No se pudo contar las notificaciones sin leer para los avisos en vivo")
         counts = {}  # the pages keep their count until they next read it
-    messages = []
+    # The same payload (a request's new state, for everyone) is encoded once; the entry
+    # keeps the payload alive, so its id is not reused by another while we look it up.
+    encoded: dict[int, tuple[dict, str]] = {}
+
+    def frame(payload: dict) -> str:
+        if id(payload) not in encoded:
+            encoded[id(payload)] = (payload, json.dumps(payload))
+        return encoded[id(payload)][1]
+
+    deliveries: dict[tuple[str, ...], list[int]] = {}  # the frames -> who gets exactly those
     for user_id, payloads in live.items():
         if user_id in counts:
             payloads = [
                 {**payload, "unread": counts[user_id]} if payload["type"] == "notification" else payload
                 for payload in payloads
             ]
-        messages.append((user_group(user_id), live_message(payloads)))
-    push(messages)
+        deliveries.setdefault(tuple(frame(payload) for payload in payloads), []).append(user_id)
+    push([(FANOUT_GROUP, fanout_message(deliveries))])
 
 
 def push(hints: list[tuple[str, dict]]) -> None:

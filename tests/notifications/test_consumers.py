@@ -11,10 +11,12 @@ Websocket tests need committed data (the consumer reads the database from anothe
 thread): transaction=True, and every ORM call of the test through database_sync_to_async.
 """
 
+import asyncio
 import logging
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,9 +26,9 @@ from django.test import Client
 
 from config.asgi import application
 from notifications import services
-from notifications.consumers import CLOSE_FLOOD, CLOSE_FORCED, NotificationConsumer
+from notifications.consumers import CLOSE_FLOOD, CLOSE_FORCED, Fanout, NotificationConsumer
 from notifications.models import Notification
-from notifications.payloads import live_message
+from notifications.payloads import fanout_message, live_message
 from organization.services import remove_member
 from tests.factories import create_request, request_in_state, step_kwargs
 from workflows import services as workflow_services
@@ -200,6 +202,103 @@ async def test_the_push_goes_out_only_after_commit_and_not_at_all_after_a_rollba
         await observe_then_fail()
     assert await author.receive_nothing(timeout=QUIET)
     await author.disconnect()
+
+
+# --- one message per process -----------------------------------------------------------------
+
+
+async def test_a_change_is_one_channel_layer_message_for_all_the_sockets_of_a_process(users, units, monkeypatch):
+    monkeypatch.setattr(Fanout, "YIELD_EVERY", 2)  # the loop gets turns in the middle of a hand-out
+    names = ["rentas1", "rentas2", "revisor1", "gerente", "social1"]
+    sockets = {name: await connect_as(users[name]) for name in names}
+    second_tab = await connect_as(users["rentas1"])
+    layer = get_channel_layer()
+    sent = []
+    original = layer.group_send
+
+    async def counting(group, message):
+        sent.append(group)
+        await original(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting)
+    in_review = await in_state(users, units, State.IN_REVIEW)  # submitted: one message
+    assert sent == [services.FANOUT_GROUP]
+    assert [m["type"] for m in await receive_all(sockets["revisor1"], 2)] == ["notification", "request_changed"]
+    for communicator in (sockets["gerente"], sockets["rentas1"], sockets["rentas2"], second_tab):
+        assert [m["type"] for m in await receive_all(communicator, 1)] == ["request_changed"]
+    sent.clear()
+    await step(users, in_review, "observe", "revisor1")
+    assert sent == [services.FANOUT_GROUP]
+    for communicator in (sockets["rentas1"], second_tab, sockets["rentas2"]):
+        assert [m["type"] for m in await receive_all(communicator, 2)] == ["notification", "request_changed"]
+    assert [m["type"] for m in await receive_all(sockets["revisor1"], 1)] == ["request_changed"]
+    assert await sockets["social1"].receive_nothing(timeout=QUIET)
+    for communicator in [*sockets.values(), second_tab]:
+        await communicator.disconnect()
+
+
+async def test_the_process_leaves_the_fanout_group_with_its_last_socket(users):
+    layer = get_channel_layer()
+    first = await connect_as(users["rentas1"])
+    second = await connect_as(users["revisor1"])
+    fanout = Fanout.of(layer)
+    assert list(layer.groups[services.FANOUT_GROUP]) == [fanout.channel], "one membership for the process"
+    await first.disconnect()
+    assert services.FANOUT_GROUP in layer.groups
+    await second.disconnect()
+    assert services.FANOUT_GROUP not in layer.groups
+    assert Fanout.of(layer) is not fanout, "the next socket starts afresh"
+
+
+async def test_the_process_renews_its_fanout_membership_before_it_expires(users, monkeypatch):
+    monkeypatch.setattr(Fanout, "RENEW_SECONDS", 0.05)
+    communicator = await connect_as(users["rentas1"])
+    layer = get_channel_layer()
+    fanout = Fanout.of(layer)
+    joined = layer.groups[services.FANOUT_GROUP][fanout.channel]
+    await asyncio.sleep(0.2)
+    assert layer.groups[services.FANOUT_GROUP][fanout.channel] > joined
+    await communicator.disconnect()
+
+
+async def test_a_broken_channel_layer_closes_the_sockets_so_the_pages_catch_up(users, monkeypatch, caplog):
+    """What is pushed while the layer is down is lost: the sockets close with 1011 (not a
+    final code for live.js), so the pages reconnect and fetch what they missed."""
+    layer = get_channel_layer()
+    original = layer.receive
+    down = asyncio.Event()
+
+    async def receive(channel):
+        if channel == Fanout.of(layer).channel:
+            await down.wait()
+            raise ConnectionError("redis no responde")
+        return await original(channel)
+
+    monkeypatch.setattr(layer, "receive", receive)
+    communicator = await connect_as(users["rentas1"])
+    await still_serving(communicator)
+    with caplog.at_level(logging.ERROR, logger="notifications"):
+        down.set()
+        assert await communicator.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 1011}
+    assert "Se perdió la conexión con la capa de canales" in caplog.text
+    assert services.FANOUT_GROUP not in layer.groups
+
+
+async def test_a_malformed_fanout_message_is_logged_and_the_next_one_still_arrives(users, caplog):
+    communicator = await connect_as(users["rentas1"])
+    pk = users["rentas1"].pk
+    with caplog.at_level(logging.WARNING, logger="notifications"):
+        await database_sync_to_async(services.push)(
+            [
+                (services.FANOUT_GROUP, {"type": "fanout", "deliveries": [[["{}"], pk]]}),
+                (services.FANOUT_GROUP, {"type": "other"}),
+                (services.FANOUT_GROUP, fanout_message({('{"type": "unread", "unread": 2}',): [pk]})),
+            ]
+        )
+        assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "unread", "unread": 2}
+    assert "Aviso en vivo mal formado ignorado" in caplog.text
+    assert "tipo desconocido ignorado: 'other'" in caplog.text
+    await communicator.disconnect()
 
 
 # --- who may connect ---------------------------------------------------------------------------

@@ -13,8 +13,10 @@ import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
+from channels.testing import WebsocketCommunicator
 
 from notifications import services
+from notifications.consumers import NotificationConsumer
 from notifications.payloads import live_message, request_state_payload
 from tests.factories import create_request, request_in_state
 from tests.notifications.test_consumers import TIMEOUT, connect_as, receive_all, step, still_serving
@@ -27,18 +29,20 @@ QUIET = 0.5
 
 @pytest_asyncio.fixture
 async def redis_layer(redis_url, settings):
-    """CHANNEL_LAYERS pointed at the test server, with a prefix of its own per test."""
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
-        }
+    """CHANNEL_LAYERS pointed at the test server, with a prefix of its own per test; the
+    alias "other_worker" is a second layer on the same server and prefix, as another
+    worker process has."""
+    config = {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [redis_url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
     }
+    settings.CHANNEL_LAYERS = {"default": config, "other_worker": config}
     channel_layers.backends.clear()
     layer = get_channel_layer()
     yield layer
     await layer.flush()
-    await layer.close_pools()
+    for alias in list(channel_layers.backends):
+        await channel_layers.backends[alias].close_pools()
     channel_layers.backends.clear()
 
 
@@ -110,4 +114,29 @@ async def test_a_change_seen_by_many_reaches_each_of_them_once(redis_layer, user
         assert (notification["type"], notification["kind"]) == ("notification", "cancellation"), name
         assert (changed["type"], changed["state"]) == ("request_changed", "anulado"), name
         assert await communicator.receive_nothing(timeout=0.1)
+        await communicator.disconnect()
+
+
+class OtherWorkerConsumer(NotificationConsumer):
+    channel_layer_alias = "other_worker"
+
+
+async def test_each_worker_process_gets_the_change_once_and_serves_its_own_sockets(redis_layer, users, units):
+    """Two workers (two layer instances on one Redis): each joined the fan-out group once;
+    a change reaches both, and each hands it to its own sockets."""
+    in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
+    here = await connect_as(users["rentas1"])
+    there = WebsocketCommunicator(OtherWorkerConsumer.as_asgi(), "/ws/notificaciones/")
+    there.scope["user"] = users["rentas2"]
+    assert (await there.connect(timeout=TIMEOUT))[0]
+    other = get_channel_layer("other_worker")
+    assert other is not redis_layer
+    members = await redis_layer.connection(0).zrange(redis_layer._group_key(services.FANOUT_GROUP), 0, -1)
+    assert len(members) == 2, "one membership per worker, whatever its number of sockets"
+    await step(users, in_review, "observe", "revisor1")
+    for communicator in (here, there):
+        notification, changed = await receive_all(communicator, 2)
+        assert (notification["kind"], changed["state"]) == ("observation", "borrador")
+        assert await communicator.receive_nothing(timeout=0.1)
+    for communicator in (here, there):
         await communicator.disconnect()

@@ -301,12 +301,20 @@ def pushed(monkeypatch):
 
 
 def live_by_user(users, sent) -> dict[str, list[dict]]:
-    """username -> the payloads their sockets are told, in order."""
-    names = {services.user_group(user.pk): name for name, user in users.items()}
+    """username -> the payloads their sockets are told, in order (from the one fan-out
+    message of each change, or a message to their own group)."""
+    names = {user.pk: name for name, user in users.items()}
+    groups = {services.user_group(user.pk): name for name, user in users.items()}
     told = {}
     for group, message in sent:
-        assert message["type"] == "relay"
-        told.setdefault(names.get(group, group), []).extend(json.loads(frame) for frame in message["frames"])
+        if group == services.FANOUT_GROUP:
+            assert message["type"] == "fanout"
+            for frames, user_ids in message["deliveries"]:
+                for user_id in user_ids:
+                    told.setdefault(names.get(user_id, user_id), []).extend(json.loads(frame) for frame in frames)
+        else:
+            assert message["type"] == "relay"
+            told.setdefault(groups.get(group, group), []).extend(json.loads(frame) for frame in message["frames"])
     return told
 
 
@@ -392,10 +400,15 @@ def test_nothing_is_pushed_before_commit(users, units, pushed, django_capture_on
     assert {"gerente", "gerente_rentas", "revisor1"} <= set(live_by_user(users, pushed))
 
 
+def vecinos() -> dict:
+    return {user.username: user for user in get_user_model().objects.filter(username__startswith="vecino")}
+
+
 def test_the_delivery_after_commit_reads_once_whatever_the_audience(
     users, units, pushed, django_capture_on_commit_callbacks
 ):
-    """The unread counts of every recipient in one grouped query; nothing per person."""
+    """The unread counts of every recipient in one grouped query, nothing per person; and
+    one message on the channel layer for all of them."""
 
     def after_commit_queries():
         in_review = request_in_state(users, units, State.IN_REVIEW)
@@ -407,12 +420,13 @@ def test_the_delivery_after_commit_reads_once_whatever_the_audience(
                 callback()
         return len(captured), len(pushed)
 
-    few, groups_before = after_commit_queries()
+    few, messages_before = after_commit_queries()
     for n in range(20):
         ensure_user(f"vecino{n}", password="x", roles=(Role.SOLICITANTE,), units=(units["rentas"],))
-    many, groups_after = after_commit_queries()
-    assert groups_after == groups_before + 20
+    many, messages_after = after_commit_queries()
     assert few == many == 1
+    assert messages_before == messages_after == 1, "one channel-layer message per change, whoever hears of it"
+    assert {f"vecino{n}" for n in range(20)} <= set(live_by_user(users | vecinos(), pushed))
 
 
 def test_the_unread_count_is_counted_after_commit(users, units, pushed, django_capture_on_commit_callbacks):
