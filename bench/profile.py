@@ -8,12 +8,13 @@ Run it like a scenario: the parent is not needed, SQLITE_PATH or DATABASE_URL sa
 """
 
 import argparse
+import json
 import os
 import tempfile
 
 from .common import log, setup_django
 
-RUNS = {"approval": 40, "inbox": 20, "docx": 20, "consumer": 200}
+RUNS = {"approval": 40, "inbox": 20, "docx": 20, "consumer": 50}
 
 
 def _approval(users, units):
@@ -72,27 +73,31 @@ def _docx(users, units):
 
 
 def _consumer(users, units):
-    """What each socket does for one hint: forward the frame the sender composed (the
-    consumer reads nothing since visibility is decided at the sender)."""
+    """What a worker process does for one change seen by 500 people: hand the frames the
+    sender composed to its 500 sockets (Fanout.hand_out; the consumers read nothing).
+    The sockets' writes are stubbed: daphne's share is not in this profile."""
     import asyncio
 
-    from notifications.consumers import NotificationConsumer
-    from notifications.payloads import live_message, request_state_payload
+    from notifications.consumers import Fanout, NotificationConsumer
+    from notifications.payloads import fanout_message, request_state_payload
     from tests.factories import request_in_state
     from workflows.models import State
 
     request = request_in_state(users, units, State.APPROVED)
-    consumer = NotificationConsumer()
-    consumer.user_pk, consumer.accepted = users["rentas2"].pk, True
+    fanout = Fanout(layer=None, loop=None, key=None)
     sent = []
 
     async def base_send(message):
         sent.append(message)
 
-    consumer.base_send = base_send
-    event = live_message([{"type": "request_changed", **request_state_payload(request)}])
+    for user_pk in range(1, 501):
+        consumer = NotificationConsumer()
+        consumer.user_pk, consumer.accepted, consumer.base_send = user_pk, True, base_send
+        fanout.sockets[user_pk] = {consumer}
+    changed = json.dumps({"type": "request_changed", **request_state_payload(request)})
+    message = fanout_message({(changed,): list(range(1, 501))})
     loop = asyncio.new_event_loop()
-    return lambda index: loop.run_until_complete(consumer.dispatch(event))
+    return lambda index: loop.run_until_complete(fanout.hand_out(message))
 
 
 def main():
