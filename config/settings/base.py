@@ -103,6 +103,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Messages a channel may hold unread: each worker process receives every change once on
+# its fan-out channel (notifications/consumers.py), and a bulk approval of a hundred
+# requests sends a hundred at once; the layers' default (100) would drop the rest.
+CHANNEL_CAPACITY = env.int("CHANNEL_CAPACITY", default=1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -110,11 +114,16 @@ if REDIS_URL:
             # No read timeout: redis-py's default (5 s) equals channels-redis's blocking
             # receive, so idle consumers died with TimeoutError and their sockets closed
             # (django/channels_redis#422): the benchmark lost 3-4 % of messages that way.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "capacity": CHANNEL_CAPACITY,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
+    }
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses logins of a locked-out account before checking the password.

@@ -225,6 +225,17 @@ def test_database_url_selects_postgresql():
 def test_channel_layer_is_in_memory_without_redis_url():
     layers = probe("config.settings.base", "CHANNEL_LAYERS")["CHANNEL_LAYERS"]
     assert layers["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert layers["default"]["CONFIG"]["capacity"] == 1000
+
+
+def test_a_channel_holds_more_changes_than_a_bulk_approval_sends():
+    # Each process's fan-out channel receives every change once; the layers drop what
+    # exceeds a channel's capacity (100 by default), as many as a bulk approval sends.
+    from approvals.forms import BulkApproveForm
+
+    for env in ({}, {"REDIS_URL": "redis://localhost:6379/0"}):
+        layers = probe("config.settings.base", "CHANNEL_LAYERS", **env)["CHANNEL_LAYERS"]
+        assert layers["default"]["CONFIG"]["capacity"] >= 5 * BulkApproveForm.MAX_ITEMS
 
 
 def test_redis_url_selects_the_redis_channel_layer():
