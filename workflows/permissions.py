@@ -120,6 +120,12 @@ def _permission_ids() -> dict[str, int]:
     return _static["permissions"]
 
 
+def permission_ids(codenames) -> tuple[int, ...]:
+    """The ids of these codenames' permission rows (read once per process)."""
+    ids = _permission_ids()
+    return tuple(ids[codename] for codename in codenames)
+
+
 def _role_group_ids() -> dict[str, int]:
     if "roles" in _static:
         return _static["roles"]
