@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from .roles import Role
 from .selectors import delegators_for, municipality_name, roles_of, unit_ids_of
 
@@ -11,7 +13,8 @@ def municipality(request):
         delegators = delegators_for(user)
         units = unit_ids_of(user)
     return {
-        "municipality_name": municipality_name,
+        # Read once per page however often the page names it (base.html does three times).
+        "municipality_name": SimpleLazyObject(municipality_name),
         "user_role_labels": labels,
         "user_roles": roles,
         "acting_for": delegators,

@@ -179,3 +179,16 @@ def test_the_task_query_follows_the_persons_roles_and_encargaturas(users, units)
     assert shown("revisor2") == {in_review.pk, pending.pk}
     users["revisor2"].groups.remove(Group.objects.get(name="revisor"))
     assert shown("revisor2") == {pending.pk}
+
+
+def test_the_municipality_is_read_once_per_page(client_for, users):
+    from organization.models import Municipality
+
+    client = client_for("gerente")
+    client.get(INBOX)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(INBOX).content.decode()
+
+    name = Municipality.objects.order_by("pk").first().name
+    assert html.count(name) >= 3  # the title, the header, the footer
+    assert sum('FROM "organization_municipality"' in query["sql"] for query in captured.captured_queries) == 1
