@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,8 @@ from . import flows, selectors, services
 from .forms import BulkApproveForm, DecisionForm, NotificationCursorForm, NotificationFilterForm, ReassignForm
 from .task_pages import visible_task
 
+# Dates as the list shows them (strftime: the `date` filter costs more, row by row).
+DATE_TIME = "%d/%m/%Y %H:%M"
 # The query parameters of the two lists' pages: the other list's page is kept in links.
 NOTIFICATION_CURSORS = ("antes", "despues")
 TASK_PAGE = "tareas"
@@ -54,6 +57,8 @@ def _notifications(request):
     labels: dict = {}
     for item in page.items:
         item.kind_label = _label(labels, item.kind, methodcaller("get_kind_display"), item)
+        item.created_local = timezone.localtime(item.created_at)
+        item.created_label = item.created_local.strftime(DATE_TIME)
     bell = notification_selectors.bell(request.user)
     return {
         "notification_filter": filter_form,
@@ -72,38 +77,7 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_reques
     template = "approvals/_tasks.html" if partial else "approvals/inbox.html"
 
     page = selectors.task_page(request.user, request.GET.get(TASK_PAGE))
-    detail_url, decide_url = _url_maker("workflows:request_detail"), _url_maker("approvals:decide")
-    take_url, release_url = _url_maker("approvals:take"), _url_maker("approvals:release")
-    reassign_url = _url_maker("approvals:reassign")
-    labels: dict = {}  # each label translated once for the page, not once per row
-    entries = []
-    for task, material_request in page.object_list:
-        is_approval = task.flow_task == flows.PublicationFlow.approval
-        mine = task.owner_id == request.user.pk
-        entries.append(
-            {
-                "task": task,
-                "request": material_request,
-                "title": _label(labels, ("task", task.flow_task), attrgetter("task_title"), task.flow_task),
-                "state_label": _label(
-                    labels,
-                    ("state", material_request.state, material_request.kind),
-                    attrgetter("state_label"),
-                    material_request,
-                ),
-                "kind_label": _label(
-                    labels, ("kind", material_request.kind), methodcaller("get_kind_display"), material_request
-                ),
-                "is_approval": is_approval,
-                "mine": mine,
-                "detail_url": detail_url(material_request.pk),
-                "decide_url": decide_url(material_request.pk) if is_approval else "",
-                "summary": _short(material_request.summary) if is_approval else "",
-                # Take what nobody holds, release one's own: one button of the page's queue form.
-                "queue_url": take_url(task.pk) if task.owner_id is None else release_url(task.pk) if mine else "",
-                "reassign_url": reassign_url(task.pk),
-            }
-        )
+    entries = _task_entries(request.user, page.object_list)
     if failed_request is not None:
         # The decision dialog opens again on the request as it is now, if it is on the
         # page; a form with errors reopens it anyway, the person's input kept.
@@ -129,6 +103,45 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_reques
         },
         status=status,
     )
+
+
+def _task_entries(user, pairs) -> list[dict]:
+    """What each row of the task list shows, its URLs and labels made once for the page
+    (one `reverse` per URL name, one translation per label) rather than row by row."""
+    detail_url, decide_url = _url_maker("workflows:request_detail"), _url_maker("approvals:decide")
+    take_url, release_url = _url_maker("approvals:take"), _url_maker("approvals:release")
+    reassign_url = _url_maker("approvals:reassign")
+    labels: dict = {}  # each label translated once for the page, not once per row
+    entries = []
+    for task, material_request in pairs:
+        is_approval = task.flow_task == flows.PublicationFlow.approval
+        mine = task.owner_id == user.pk
+        entries.append(
+            {
+                "task": task,
+                "request": material_request,
+                "title": _label(labels, ("task", task.flow_task), attrgetter("task_title"), task.flow_task),
+                "state_label": _label(
+                    labels,
+                    ("state", material_request.state, material_request.kind),
+                    attrgetter("state_label"),
+                    material_request,
+                ),
+                "kind_label": _label(
+                    labels, ("kind", material_request.kind), methodcaller("get_kind_display"), material_request
+                ),
+                "is_approval": is_approval,
+                "mine": mine,
+                "created_label": timezone.localtime(task.created).strftime(DATE_TIME),
+                "detail_url": detail_url(material_request.pk),
+                "decide_url": decide_url(material_request.pk) if is_approval else "",
+                "summary": _short(material_request.summary) if is_approval else "",
+                # Take what nobody holds, release one's own: one button of the page's queue form.
+                "queue_url": take_url(task.pk) if task.owner_id is None else release_url(task.pk) if mine else "",
+                "reassign_url": reassign_url(task.pk),
+            }
+        )
+    return entries
 
 
 def _label(labels: dict, key, compute, obj) -> str:
