@@ -11,14 +11,13 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from documents.snapshots import MONTHS
 from reports.models import Report
-from tests.e2e.conftest import browser, daphne_server, login_as, screenshot  # noqa: F401 - fixtures
 from tests.factories import request_in_state
 from workflows.models import Kind, State
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_gerente_generates_and_downloads_this_months_report(users, units, login_as, screenshot):  # noqa: F811
+def test_the_gerente_generates_and_downloads_this_months_report(users, units, login_as, screenshot):
     published = request_in_state(users, units, State.PUBLISHED, kind=Kind.PUBLICATION)
     request_in_state(users, units, State.IN_REVIEW, kind=Kind.SPEECH, author="social1", unit="social")
     today = timezone.localdate()

@@ -10,10 +10,8 @@ from playwright.sync_api import expect
 
 from civic_calendar import services
 from civic_calendar.models import Category
-from tests.e2e.conftest import browser, daphne_server, login_as, screenshot  # noqa: F401 - fixtures
+from tests.civic_calendar.conftest import PRESS_RELEASE, SPEECH, event_data, jefe_rentas  # noqa: F401 - a fixture
 from workflows.models import Kind
-
-from .conftest import PRESS_RELEASE, SPEECH, event_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,5 @@
 """Through a real browser: the revisor records coverage with a clipping, the gerente reads
-the month's summary and the archive entry with its files and coverage.
-
-The live server and the browser are tests/e2e's fixtures (imported here)."""
+the month's summary and the archive entry with its files and coverage."""
 
 import re
 
@@ -12,12 +10,8 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from press.demo import tiny_png
 from press.models import Coverage
-from tests.e2e import conftest as e2e
 from tests.factories import request_in_state
 from workflows.models import Kind, State
-
-# tests/e2e's fixtures: the live server, the browser, logging in, screenshots.
-browser, daphne_server, login_as, screenshot = e2e.browser, e2e.daphne_server, e2e.login_as, e2e.screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
