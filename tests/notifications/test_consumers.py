@@ -237,7 +237,14 @@ async def test_a_change_is_one_channel_layer_message_for_all_the_sockets_of_a_pr
         await communicator.disconnect()
 
 
-async def test_the_process_leaves_the_fanout_group_with_its_last_socket(users):
+@pytest.fixture
+def in_memory_layer(settings):
+    """These tests read the in-memory layer's own group bookkeeping: on it even when the
+    scale-out run sets REDIS_URL (channels resets its layers when the setting changes)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+async def test_the_process_leaves_the_fanout_group_with_its_last_socket(users, in_memory_layer):
     layer = get_channel_layer()
     first = await connect_as(users["rentas1"])
     second = await connect_as(users["revisor1"])
@@ -250,7 +257,7 @@ async def test_the_process_leaves_the_fanout_group_with_its_last_socket(users):
     assert Fanout.of(layer) is not fanout, "the next socket starts afresh"
 
 
-async def test_the_process_renews_its_fanout_membership_before_it_expires(users, monkeypatch):
+async def test_the_process_renews_its_fanout_membership_before_it_expires(users, monkeypatch, in_memory_layer):
     monkeypatch.setattr(Fanout, "RENEW_SECONDS", 0.05)
     communicator = await connect_as(users["rentas1"])
     layer = get_channel_layer()
@@ -261,7 +268,9 @@ async def test_the_process_renews_its_fanout_membership_before_it_expires(users,
     await communicator.disconnect()
 
 
-async def test_a_broken_channel_layer_closes_the_sockets_so_the_pages_catch_up(users, monkeypatch, caplog):
+async def test_a_broken_channel_layer_closes_the_sockets_so_the_pages_catch_up(
+    users, monkeypatch, caplog, in_memory_layer
+):
     """What is pushed while the layer is down is lost: the sockets close with 1011 (not a
     final code for live.js), so the pages reconnect and fetch what they missed."""
     layer = get_channel_layer()
