@@ -264,3 +264,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Audit checkpoints: their seal and their copy outside the database -------------------
+# (audit/sealing.py, audit/outside_copy.py, docs/OPERATIONS.md#the-checkpoint-key-and-the-outside-copy)
+# Each checkpoint is sealed with HMAC-SHA256 under a key that is not in the database, so
+# whoever can write the database cannot rebuild a checkpoint that verifies. The key's id is
+# stored beside the MAC: to rotate, give the new key a new id and move the old one to
+# AUDIT_CHECKPOINT_OLD_KEYS ("id=key,id=key"), where it only verifies. Never derived from
+# SECRET_KEY, which is rotated for other reasons: old seals must keep verifying. The default
+# below is a fixed development key, public in this file; production.py requires a real one.
+DEV_AUDIT_CHECKPOINT_KEY = "dev-only-audit-checkpoint-key-public-not-secret"
+AUDIT_CHECKPOINT_KEY_ID = env.str("AUDIT_CHECKPOINT_KEY_ID", default="dev")
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default=DEV_AUDIT_CHECKPOINT_KEY)
+AUDIT_CHECKPOINT_OLD_KEYS = env.dict("AUDIT_CHECKPOINT_OLD_KEYS", default={})
+# Every sealed checkpoint is also appended, one JSON line each, to checkpoints.jsonl in this
+# folder, after its commit; `audit_verify` compares the database with it. Put it where the
+# database's users cannot rewrite it, and back it up with the database.
+AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))

@@ -1,7 +1,7 @@
 """Production: every secret and host must come from the environment, or startup fails."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DEV_AUDIT_CHECKPOINT_KEY, env
 
 DEBUG = False
 # No defaults on purpose: environ raises ImproperlyConfigured when these are missing.
@@ -11,6 +11,17 @@ if not ALLOWED_HOSTS or not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("SECRET_KEY y ALLOWED_HOSTS son obligatorios en producción.")
+
+# Audit checkpoints (base.py): a seal key of their own, required, never the public
+# development key nor SECRET_KEY (rotated for other reasons; old seals must keep verifying).
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY")
+AUDIT_CHECKPOINT_KEY_ID = env.str("AUDIT_CHECKPOINT_KEY_ID", default="1")
+if len(AUDIT_CHECKPOINT_KEY) < 32 or AUDIT_CHECKPOINT_KEY in (DEV_AUDIT_CHECKPOINT_KEY, SECRET_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "AUDIT_CHECKPOINT_KEY es obligatoria en producción: al menos 32 caracteres al azar, distinta de SECRET_KEY."
+    )
 
 # Behind a TLS-terminating reverse proxy (nginx) that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

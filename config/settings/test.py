@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL
@@ -38,3 +39,7 @@ WHITENOISE_AUTOREFRESH = True
 # the browser tests' server sets TASKS_BACKEND=threads to run them in the background,
 # as a server without Celery does.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "sync")
+
+# Audit checkpoints: the public development key (base.py) and a fresh folder for the copy
+# outside the database; tests that check it give each test its own (tests/audit/conftest.py).
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or tempfile.mkdtemp(prefix="pubs-checkpoints-"))
