@@ -1,8 +1,13 @@
 """Error pages in Spanish, inside the site's layout."""
 
+import logging
+
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
+
+logger = logging.getLogger(__name__)
 
 
 def bad_request(request, exception=None):
@@ -19,4 +24,9 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No request context: context processors query the database, which may be the fault.
-    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+    try:
+        stylesheet = static("css/app.css")
+    except Exception:  # a missing manifest entry must not turn this page into a second error
+        logger.exception("500 page without its stylesheet")
+        stylesheet = ""
+    return HttpResponseServerError(loader.get_template("errors/500.html").render({"stylesheet": stylesheet}))

@@ -249,3 +249,37 @@ def test_redis_url_selects_the_redis_channel_layer():
 def test_language_and_time_zone_defaults():
     settings = probe("config.settings.base", "LANGUAGE_CODE", "TIME_ZONE", "USE_I18N", "USE_TZ")
     assert settings == {"LANGUAGE_CODE": "es-pe", "TIME_ZONE": "America/Lima", "USE_I18N": True, "USE_TZ": True}
+
+
+# --- dev: the demo served by `make run` ------------------------------------------------
+
+
+def test_the_demo_runs_with_debug_off_unless_asked():
+    # Django's debug page shows settings, source and every URL: never by default to people
+    # looking at the demo. `DEBUG=1 make run` still gives it to a developer.
+    skip_if_dotenv_sets("DEBUG", "ALLOWED_HOSTS")
+    assert probe("config.settings.dev", "DEBUG", "ALLOWED_HOSTS") == {
+        "DEBUG": False,
+        "ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
+    }
+    assert probe("config.settings.dev", "DEBUG", DEBUG="1")["DEBUG"] is True
+
+
+def test_every_environment_sends_the_content_security_policy():
+    for module, env in (
+        ("config.settings.dev", {}),
+        ("config.settings.test", {}),
+        (
+            PRODUCTION,
+            {
+                "SECRET_KEY": STRONG_SECRET_KEY,
+                "ALLOWED_HOSTS": "example.gob.pe",
+                "AUDIT_CHECKPOINT_KEY": secrets.token_urlsafe(48),
+            },
+        ),
+    ):
+        settings = probe(module, "MIDDLEWARE", "CONTENT_SECURITY_POLICY", **env)
+        assert "csp.middleware.CSPMiddleware" in settings["MIDDLEWARE"], module
+        directives = settings["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+        assert directives["script-src"] == ["'self'"], module
+        assert directives["frame-ancestors"] == ["'none'"], module
