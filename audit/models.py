@@ -91,10 +91,12 @@ class AuditEvent(WriteOnceModel):
 
 
 class AuditCheckpoint(WriteOnceModel):
-    """The heads of every chain at one moment, itself chained to the previous checkpoint.
+    """The heads of every chain at one moment, itself chained to the previous checkpoint,
+    sealed with a key the database does not hold and copied to a file outside it.
 
-    A later rewrite of any chain (or the removal of its newest events) no longer matches
-    the head recorded here; `audit_verify` compares them."""
+    A later rewrite of any chain (or the removal of its newest events, or of a whole chain)
+    no longer matches the head recorded here; `audit_verify` compares them, and compares the
+    checkpoints with their seals and with the outside copy."""
 
     write_once_error = AppendOnlyError
     refused_change = "Un punto de control de auditoría no admite modificaciones."
@@ -109,6 +111,10 @@ class AuditCheckpoint(WriteOnceModel):
     heads = models.JSONField(_("cabezas de las cadenas"))
     prev_hash = models.CharField(_("hash anterior"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # The seal (audit/sealing.py): HMAC-SHA256 of the summary with a key kept outside the
+    # database, and the id of that key. Empty only on checkpoints made before seals existed.
+    key_id = models.CharField(_("id de la clave"), max_length=40, blank=True, default="")
+    mac = models.CharField(_("sello (HMAC)"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("punto de control")

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from . import context
+from . import context, outside_copy, sealing
 from .hashing import compute_checkpoint_hash, compute_hash
 from .models import GLOBAL_CHAIN, AuditCheckpoint, AuditEvent
 
@@ -127,7 +127,11 @@ def chain_heads() -> dict[str, list]:
 
 def create_checkpoint(*, created_by: str = "") -> AuditCheckpoint:
     """Seal the heads of all chains: a later rewrite of any of them no longer matches.
-    Made on demand (an auditor, `audit_checkpoint`) and by the scheduled job."""
+    Made on demand (an auditor, `audit_checkpoint`) and by the scheduled job.
+
+    The checkpoint is sealed with the current key (sealing.py), and after commit appended
+    to the copy outside the database (outside_copy.py)."""
+    key_id = sealing.current_key_id()  # fails before writing anything when no key is configured
     for attempt in range(APPEND_ATTEMPTS):
         with transaction.atomic():
             heads = chain_heads()
@@ -141,8 +145,10 @@ def create_checkpoint(*, created_by: str = "") -> AuditCheckpoint:
                 # Sequences start at 1 without gaps, so a head's position is its chain's length.
                 event_count=sum(sequence for sequence, _hash in heads.values()),
                 heads=heads,
+                key_id=key_id,
             )
             checkpoint.hash = compute_checkpoint_hash(checkpoint)
+            checkpoint.mac = sealing.seal(sealing.summary(checkpoint))
             try:
                 with transaction.atomic():
                     checkpoint.save()
@@ -150,5 +156,8 @@ def create_checkpoint(*, created_by: str = "") -> AuditCheckpoint:
                 if attempt == APPEND_ATTEMPTS - 1:
                     raise
                 continue
+            # Only once committed: a line for a checkpoint that was rolled back would make
+            # the outside copy and the database differ for good.
+            transaction.on_commit(outside_copy.append_pending_after_commit)
             return checkpoint
     raise AssertionError("unreachable")  # pragma: no cover

@@ -1,15 +1,20 @@
-"""Recompute the audit log's hash chains and checkpoints; find the first broken link.
+"""Recompute the audit log's hash chains and checkpoints; find the first divergence.
 
-Reads every event once, in (chain, sequence) order, so memory stays flat however long
-the log is. A chain breaks where an event's content no longer gives its stored hash, where
-its previous-hash link does not match, or where a position is missing; a checkpoint breaks
-where its own hash or link is wrong or a head it recorded is no longer in the log as it was.
+Reads every event once, in (chain, sequence) order, so memory stays flat in events (it keeps
+each chain's head, as a checkpoint does). A chain breaks where an event's content no longer
+gives its stored hash, where its previous-hash link does not match, or where a position is
+missing. A checkpoint breaks where its own hash or link is wrong, where its seal (HMAC with a
+key the database does not hold) does not verify, where it differs from its line in the copy
+outside the database (or one of the two lacks it), or where a head it recorded is no longer in
+the log as it was: a chain cut short, a chain gone, a chain rewritten.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import Q
 
+from . import outside_copy, sealing
 from .hashing import compute_checkpoint_hash, compute_hash
 from .models import AuditCheckpoint, AuditEvent
 
@@ -24,8 +29,11 @@ class Break:
     reason: str
     event: AuditEvent | None = None  # None when the event itself is missing
     checkpoint: int | None = None
+    place: str = ""  # instead of a chain position: e.g. a line of the outside copy
 
     def describe(self) -> str:
+        if self.place:
+            return f"{self.place}: {self.reason}"
         where = f"cadena «{self.chain}», posición {self.sequence}"
         if self.checkpoint is not None:
             where = (
@@ -62,7 +70,12 @@ class Report:
     chains: int = 0
     events: int = 0
     checkpoints: int = 0
-    breaks: list[Break] = field(default_factory=list)  # the first break of each broken chain
+    unsealed_checkpoints: int = 0  # made before seals existed; covered by the first sealed one's link
+    outside_copy: Path | None = None
+    outside_lines: int | None = None  # None: the file does not exist
+    newer_outside_lines: int = 0  # lines past the database's newest checkpoint (a backup, from_backup)
+    # The first break of each broken chain, then the checkpoints' breaks by checkpoint number.
+    breaks: list[Break] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +90,7 @@ def _check_event(event: AuditEvent, expected_sequence: int, prev_hash: str) -> s
     if event.sequence != expected_sequence:
         return f"falta el evento de la posición {expected_sequence} (la cadena salta a la {event.sequence})"
     if event.prev_hash != prev_hash:
-        return "el enlace al evento anterior no coincide (se eliminó o reescribió un evento anterior)"
+        return "el enlace al evento anterior no coincide (se eliminó, reordenó o reescribió un evento anterior)"
     if compute_hash(event) != event.hash:
         return "el contenido del evento no corresponde a su hash (el registro fue modificado)"
     return ""
@@ -108,54 +121,179 @@ def verify_chain(chain: str) -> ChainResult:
     return results[0] if results else ChainResult(chain=chain)
 
 
-def verify_all(*, chain: str | None = None) -> Report:
-    """Every chain (or one), then every checkpoint against the log as it is now."""
+def verify_all(*, chain: str | None = None, checkpoint_file: Path | None = None, from_backup: bool = False) -> Report:
+    """Every chain (or one), then every checkpoint: its seal, its line in the outside copy
+    (`checkpoint_file`, by default the configured one) and its heads against the log as it
+    is now. `from_backup`: the database is a restored backup and the outside copy is newer,
+    so its lines past the database's newest checkpoint are counted, not reported."""
     report = Report()
     events = AuditEvent.objects.order_by("chain", "sequence")
     if chain:
         events = events.filter(chain=chain)
+    heads_now: dict[str, tuple[int, str]] = {}
 
     def chain_done(result: ChainResult) -> None:
         report.chains += 1
         report.events += result.events
+        heads_now[result.chain] = (result.head_sequence, result.head_hash)
         if result.first_break is not None:
             report.breaks.append(result.first_break)
 
     _walk(events.iterator(chunk_size=CHUNK), chain_done)
-    report.breaks.extend(_verify_checkpoints(report, only_chain=chain))
+    report.outside_copy = Path(checkpoint_file) if checkpoint_file else outside_copy.default_path()
+    checkpoint_breaks = _verify_checkpoints(report, heads_now, only_chain=chain, from_backup=from_backup)
+    # By checkpoint number (stable: for one checkpoint, its own faults before its heads').
+    report.breaks.extend(sorted(checkpoint_breaks, key=lambda b: b.checkpoint or 0))
     return report
 
 
-def _verify_checkpoints(report: Report, *, only_chain: str | None) -> list[Break]:
-    breaks = []
+def _checkpoint_break(sequence: int, reason: str) -> Break:
+    return Break("", sequence, reason, checkpoint=sequence)
+
+
+def _verify_checkpoints(report: Report, heads_now: dict, *, only_chain: str | None, from_backup: bool) -> list[Break]:
+    lines = outside_copy.read(report.outside_copy)
+    report.outside_lines = None if lines is None else len(lines)
+    by_sequence, breaks = _check_outside_lines(lines or [], report.outside_copy)
     prev_hash = ""
-    for expected, checkpoint in enumerate(AuditCheckpoint.objects.order_by("sequence").iterator(), start=1):
+    expected = 1
+    sealed_seen = False
+    for checkpoint in AuditCheckpoint.objects.order_by("sequence").iterator():
         report.checkpoints += 1
-        if checkpoint.sequence != expected:
-            breaks.append(Break("", expected, "falta este punto de control", checkpoint=expected))
-        elif checkpoint.prev_hash != prev_hash or compute_checkpoint_hash(checkpoint) != checkpoint.hash:
-            breaks.append(
-                Break("", checkpoint.sequence, "el punto de control fue modificado", checkpoint=checkpoint.sequence)
-            )
+        gap = checkpoint.sequence != expected
+        for missing in range(expected, checkpoint.sequence):
+            reason = "falta este punto de control en la base de datos"
+            if missing in by_sequence:
+                reason += " (la copia externa lo registra: fue eliminado)"
+            breaks.append(_checkpoint_break(missing, reason))
+        expected = checkpoint.sequence + 1
+        sealed = bool(checkpoint.key_id or checkpoint.mac)
+        reason = _checkpoint_fault(checkpoint, None if gap else prev_hash, sealed_seen)
+        if reason:
+            breaks.append(_checkpoint_break(checkpoint.sequence, reason))
+        if not sealed and not sealed_seen:
+            report.unsealed_checkpoints += 1
+        sealed_seen = sealed_seen or sealed
         prev_hash = checkpoint.hash
+        reason = _compare_with_outside(checkpoint, by_sequence.get(checkpoint.sequence), lines is not None, sealed)
+        if reason:
+            breaks.append(_checkpoint_break(checkpoint.sequence, reason))
         heads = checkpoint.heads
         if only_chain:
             heads = {only_chain: heads[only_chain]} if only_chain in heads else {}
-        breaks.extend(_missing_heads(checkpoint.sequence, heads))
+        breaks.extend(_head_breaks(checkpoint.sequence, heads, heads_now))
+    newest = expected - 1
+    later = sorted(sequence for sequence in by_sequence if sequence > newest)
+    if from_backup:
+        report.newer_outside_lines = len(later)
+    else:
+        for sequence in later:
+            breaks.append(
+                _checkpoint_break(
+                    sequence,
+                    "está en la copia externa pero no en la base de datos: se eliminaron los últimos puntos de control",
+                )
+            )
+    if lines is None and sealed_seen:
+        breaks.insert(
+            0,
+            Break(
+                "",
+                0,
+                "no existe: sin ella no se puede descartar que se hayan reescrito o eliminado puntos de control",
+                place=f"copia externa {report.outside_copy}",
+            ),
+        )
     return breaks
 
 
-def _missing_heads(checkpoint_sequence: int, heads: dict) -> list[Break]:
-    """Heads the checkpoint recorded that the log no longer holds with the same hash."""
+def _checkpoint_fault(checkpoint: AuditCheckpoint, prev_hash: str | None, sealed_seen: bool) -> str:
+    """What is wrong with the checkpoint itself (link, hash, seal); "" if nothing."""
+    if prev_hash is not None and checkpoint.prev_hash != prev_hash:
+        return "el enlace al punto de control anterior no coincide (se eliminó o reescribió uno anterior)"
+    if compute_checkpoint_hash(checkpoint) != checkpoint.hash:
+        return "el punto de control fue modificado: su contenido no corresponde a su hash"
+    if not (checkpoint.key_id or checkpoint.mac):
+        if sealed_seen:
+            return "no tiene sello (HMAC) aunque le preceden puntos de control sellados: se hizo sin la clave"
+        return ""  # made before seals existed; the first sealed checkpoint's link covers it
+    problem = sealing.check(sealing.summary(checkpoint), checkpoint.mac)
+    return problem
+
+
+def _check_outside_lines(lines: list, path: Path) -> tuple[dict[int, dict], list[Break]]:
+    """The outside copy's lines by checkpoint number, and what is wrong with them on their
+    own: unreadable, a bad seal, a number twice or out of order, a broken link."""
+    by_sequence: dict[int, dict] = {}
     breaks = []
-    items = sorted(heads.items())
-    for start in range(0, len(items), HEAD_BATCH):
-        batch = items[start : start + HEAD_BATCH]
+    previous = None
+    for line in lines:
+        place = f"línea {line.number} de la copia externa {path}"
+        sequence = line.sequence
+        if sequence is None:
+            breaks.append(Break("", 0, "no se puede leer (la copia fue alterada)", place=place))
+            continue
+        problem = sealing.check(line.values, line.values.get("mac"))
+        if problem:
+            breaks.append(Break("", sequence, problem, checkpoint=sequence, place=place))
+        elif sequence in by_sequence or (previous is not None and sequence < previous["sequence"]):
+            breaks.append(Break("", sequence, "número repetido o fuera de orden", checkpoint=sequence, place=place))
+        elif previous and sequence == previous["sequence"] + 1 and line.values.get("prev_hash") != previous.get("hash"):
+            breaks.append(
+                Break("", sequence, "el enlace a la línea anterior no coincide", checkpoint=sequence, place=place)
+            )
+        by_sequence.setdefault(sequence, line.values)
+        previous = line.values
+    return by_sequence, breaks
+
+
+def _compare_with_outside(checkpoint: AuditCheckpoint, line: dict | None, file_exists: bool, sealed: bool) -> str:
+    if line is None:
+        if sealed and file_exists:
+            return (
+                "no está en la copia externa: se añadió a la base de datos sin la aplicación, "
+                "o falló su escritura (véase el registro del servidor)"
+            )
+        return ""
+    expected = outside_copy.line_for(checkpoint)
+    if line.get("hash") != expected["hash"]:
+        return (
+            f"la copia externa registra otro hash ({str(line.get('hash'))[:16]}…, la base de datos "
+            f"{checkpoint.hash[:16]}…): la base de datos o la copia fueron reescritas"
+        )
+    differing = sorted(name for name in expected if line.get(name) != expected[name])
+    if differing:
+        return f"difiere de su línea en la copia externa en: {', '.join(differing)}"
+    return ""
+
+
+def _head_breaks(checkpoint_sequence: int, heads: dict, heads_now: dict) -> list[Break]:
+    """Heads the checkpoint recorded that the log no longer holds as they were: a chain gone,
+    a chain cut short (its newest events deleted), an event rewritten."""
+    breaks = []
+    to_read = []
+    for chain, (sequence, head_hash) in sorted(heads.items()):
+        now = heads_now.get(chain)
+        if now is None:
+            reason = f"la cadena completa fue eliminada (el punto de control registró {sequence} evento(s))"
+        elif now[0] < sequence:
+            reason = (
+                f"se eliminaron los últimos eventos de la cadena: el punto de control registró hasta la "
+                f"posición {sequence} y el registro llega solo hasta la {now[0]}"
+            )
+        elif now == (sequence, head_hash):
+            continue
+        else:
+            to_read.append((chain, sequence, head_hash))  # an older head, or a changed one
+            continue
+        breaks.append(Break(chain, sequence, reason, checkpoint=checkpoint_sequence))
+    for start in range(0, len(to_read), HEAD_BATCH):
+        batch = to_read[start : start + HEAD_BATCH]
         condition = Q()
-        for chain, (sequence, _hash) in batch:
+        for chain, sequence, _hash in batch:
             condition |= Q(chain=chain, sequence=sequence)
         found = {(e.chain, e.sequence): e for e in AuditEvent.objects.filter(condition)}
-        for chain, (sequence, head_hash) in batch:
+        for chain, sequence, head_hash in batch:
             event = found.get((chain, sequence))
             if event is None:
                 reason = "el evento que el punto de control registró como último de la cadena ya no existe"

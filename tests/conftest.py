@@ -81,28 +81,54 @@ def redis_url():
         yield url
 
 
+WRITE_ONCE_TABLES = ("audit_auditevent", "audit_auditcheckpoint", "documents_documentversion")
+
+
+def sqlite_write_once_triggers(cursor) -> dict[str, str]:
+    """{name: CREATE statement} of the SQLite triggers on the write-once tables, as the
+    migrations (audit/0007, documents/0003) made them."""
+    placeholders = ", ".join("%s" for _table in WRITE_ONCE_TABLES)
+    cursor.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({placeholders}) ORDER BY name",  # noqa: S608
+        WRITE_ONCE_TABLES,
+    )
+    return dict(cursor.fetchall())
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_the_append_only_triggers():
-    """On PostgreSQL, let pytest-django's flush after a transactional test empty the
-    write-once tables.
+    """Let pytest-django's flush after a transactional test empty the write-once tables.
 
-    Migrations audit/0003 and documents/0002 install triggers that refuse UPDATE, DELETE
-    and TRUNCATE of the audit log and the document versions; Django's flush is one
-    TRUNCATE of every table, which they refuse too. Only in tests, and only for that
-    statement, the flush's own transaction runs with `session_replication_role = replica`
-    (SET LOCAL: it ends with the flush), which skips ordinary triggers. Production is not
-    affected: its database user is no superuser and cannot set it, and nothing flushes there.
-    Everywhere else in the tests the triggers stay on."""
-    if not on_postgresql():
+    Migrations install triggers that refuse UPDATE and DELETE (PostgreSQL: and TRUNCATE)
+    of the audit log and the document versions; Django's flush empties every table, which
+    they refuse too. Only in tests, and only for that statement list, inside the flush's own
+    transaction:
+    - PostgreSQL: `SET LOCAL session_replication_role = replica` (it ends with the
+      transaction), which skips ordinary triggers. Production's database user is no
+      superuser and cannot set it, and nothing flushes there.
+    - SQLite has no such switch: the triggers are dropped before the flush and created
+      again, from their own stored statements, after it, in the same transaction (SQLite's
+      DDL is transactional, so no other connection ever sees them missing).
+    Everywhere else in the tests the triggers stay on (tests/concurrency/test_triggers_stay_on.py)."""
+    if on_postgresql():
+        from django.db.backends.postgresql.operations import DatabaseOperations
+
+        def execute_sql_flush(self, sql_list):
+            return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    elif connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.operations import DatabaseOperations
+
+        def execute_sql_flush(self, sql_list):
+            with self.connection.cursor() as cursor:
+                triggers = sqlite_write_once_triggers(cursor)
+            drop = [f"DROP TRIGGER {name}" for name in triggers]
+            return original(self, [*drop, *sql_list, *triggers.values()])
+
+    else:
         yield
         return
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
     original = DatabaseOperations.execute_sql_flush
-
-    def execute_sql_flush(self, sql_list):
-        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
-
     DatabaseOperations.execute_sql_flush = execute_sql_flush
     try:
         yield

@@ -7,12 +7,13 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import transaction
 
 from audit.hashing import compute_hash
 from audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent
-from audit.services import chain_for, chain_heads, create_checkpoint, record_event
+from audit.services import chain_for, chain_heads, record_event
 from audit.verification import verify_all, verify_chain
+from tests.audit.helpers import checkpoint, raw
 from tests.conftest import sqlite_only_because
 from tests.factories import request_in_state
 from workflows.models import State
@@ -39,17 +40,12 @@ def run_verify(*args):
     return 0, out.getvalue(), err.getvalue()
 
 
-def raw(sql, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def event_at(material_request, sequence):
     return AuditEvent.objects.get(chain=chain_for(material_request), sequence=sequence)
 
 
 def test_an_untouched_log_verifies(published):
-    create_checkpoint(created_by="auditor")
+    checkpoint(created_by="auditor")
     code, out, err = run_verify()
     assert code == 0, err
     assert "íntegro" in out
@@ -98,7 +94,7 @@ def test_a_deleted_event_in_the_middle_is_a_gap(published):
 
 @TAMPERS
 def test_a_deleted_newest_event_is_caught_by_the_checkpoint_only(published):
-    create_checkpoint()
+    checkpoint()
     newest = AuditEvent.objects.filter(chain=chain_for(published)).order_by("-sequence").first()
     raw("DELETE FROM audit_auditevent WHERE id = %s", [newest.pk])
     # The chain that is left is consistent in itself...
@@ -108,12 +104,13 @@ def test_a_deleted_newest_event_is_caught_by_the_checkpoint_only(published):
     assert code == 1
     assert "punto de control #1" in err
     assert f"posición {newest.sequence}" in err
-    assert "ya no existe" in err
+    assert "se eliminaron los últimos eventos de la cadena" in err
+    assert f"hasta la posición {newest.sequence} y el registro llega solo hasta la {newest.sequence - 1}" in err
 
 
 @TAMPERS
 def test_a_whole_chain_rewritten_consistently_is_caught_by_the_checkpoint(published):
-    create_checkpoint()
+    checkpoint()
     chain = chain_for(published)
     prev_hash = ""
     for event in AuditEvent.objects.filter(chain=chain).order_by("sequence"):
@@ -135,55 +132,72 @@ def test_a_whole_chain_rewritten_consistently_is_caught_by_the_checkpoint(publis
 
 @TAMPERS
 def test_a_tampered_checkpoint_is_found(published):
-    first = create_checkpoint()
-    create_checkpoint()
+    first = checkpoint()
+    checkpoint()
     raw("UPDATE audit_auditcheckpoint SET event_count = event_count + 1 WHERE id = %s", [first.pk])
     report = verify_all()
-    assert [b.checkpoint for b in report.breaks] == [1]
-    assert "punto de control" in report.first_break.describe()
+    assert {b.checkpoint for b in report.breaks} == {1}
+    assert report.first_break.describe().startswith("punto de control #1: el punto de control fue modificado")
+    # The outside copy still holds what was sealed.
+    assert "difiere de su línea en la copia externa en: event_count" in report.breaks[1].reason
 
 
 @TAMPERS
 def test_a_deleted_checkpoint_is_found(published):
-    first = create_checkpoint()
-    create_checkpoint()
+    first = checkpoint()
+    checkpoint()
     raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [first.pk])
     assert "falta este punto de control" in verify_all().first_break.reason
 
 
 def test_a_checkpoint_seals_every_chain_head(users, units, published):
     other = request_in_state(users, units, State.DRAFT, author="social1", unit="social")
-    checkpoint = create_checkpoint(created_by="auditor")
+    sealed = checkpoint(created_by="auditor")
     for material_request in (published, other):
         newest = AuditEvent.objects.filter(chain=chain_for(material_request)).order_by("-sequence").first()
-        assert checkpoint.heads[chain_for(material_request)] == [newest.sequence, newest.hash]
-    assert checkpoint.chain_count == AuditEvent.objects.values("chain").distinct().count()
-    assert checkpoint.event_count == AuditEvent.objects.count()
-    assert checkpoint.heads == chain_heads()
-    second = create_checkpoint()
-    assert (second.sequence, second.prev_hash) == (2, checkpoint.hash)
+        assert sealed.heads[chain_for(material_request)] == [newest.sequence, newest.hash]
+    assert sealed.chain_count == AuditEvent.objects.values("chain").distinct().count()
+    assert sealed.event_count == AuditEvent.objects.count()
+    assert sealed.heads == chain_heads()
+    second = checkpoint()
+    assert (second.sequence, second.prev_hash) == (2, sealed.hash)
 
 
 def test_checkpoints_are_write_once(published):
-    checkpoint = create_checkpoint()
-    checkpoint.created_by = "otro"
+    sealed = checkpoint()
+    sealed.created_by = "otro"
     with pytest.raises(AppendOnlyError):
-        checkpoint.save()
+        sealed.save()
     with pytest.raises(AppendOnlyError):
-        checkpoint.delete()
+        sealed.delete()
     with pytest.raises(AppendOnlyError):
         AuditCheckpoint.objects.all().delete()
     with pytest.raises(AppendOnlyError):
         AuditCheckpoint.objects.update(created_by="x")
 
 
-def test_the_checkpoint_command_prints_what_it_sealed(published):
+@pytest.mark.django_db(transaction=True)
+def test_the_checkpoint_command_prints_what_it_sealed(published, checkpoint_dir):
     out = io.StringIO()
     call_command("audit_checkpoint", "--by", "cron", stdout=out)
-    checkpoint = AuditCheckpoint.objects.get()
-    assert checkpoint.created_by == "cron"
-    assert f"#{checkpoint.sequence}" in out.getvalue()
-    assert checkpoint.hash in out.getvalue()
+    sealed = AuditCheckpoint.objects.get()
+    assert sealed.created_by == "cron"
+    assert f"#{sealed.sequence}" in out.getvalue()
+    assert sealed.hash in out.getvalue()
+    assert f"clave «{sealed.key_id}»" in out.getvalue()
+    assert f"Copia externa: {checkpoint_dir / 'checkpoints.jsonl'}" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_checkpoint_command_fails_when_the_outside_copy_cannot_be_written(published, settings, tmp_path, caplog):
+    (tmp_path / "un-archivo").write_text("no es una carpeta")
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "un-archivo" / "puntos-de-control"
+    with pytest.raises(CommandError, match="No se pudo escribir la copia externa"):
+        call_command("audit_checkpoint", stdout=io.StringIO())
+    # The checkpoint is committed all the same; the failure is in the log, and
+    # audit_verify reports the checkpoint the copy lacks.
+    assert AuditCheckpoint.objects.count() == 1
+    assert "No se pudo escribir la copia externa" in caplog.text
 
 
 def test_verify_one_chain_and_an_unknown_one(published):
@@ -201,7 +215,7 @@ def test_an_empty_log_verifies():
 
 
 def test_events_added_after_a_checkpoint_still_verify(users, published):
-    create_checkpoint()
+    checkpoint()
     with transaction.atomic():
         record_event(actor=users["gerente"], action="download", target=published)
     assert verify_all().ok

@@ -1,0 +1,42 @@
+"""Helpers of the audit tests.
+
+Tampering as someone with the SQLite database file would do it: drop the write-once
+triggers (audit/0007, documents/0003), change rows with raw SQL, put the triggers back.
+On PostgreSQL the triggers refuse the tampering itself, so the tests that use this are
+SQLite-only."""
+
+from contextlib import contextmanager
+
+from django.db import connection
+from django.test import TestCase
+
+from audit.services import create_checkpoint
+from tests.conftest import sqlite_write_once_triggers
+
+
+@contextmanager
+def triggers_dropped():
+    with connection.cursor() as cursor:
+        triggers = sqlite_write_once_triggers(cursor)
+        assert triggers, "the SQLite write-once triggers are missing"
+        for name in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for statement in triggers.values():
+                cursor.execute(statement)
+
+
+def raw(sql, params=()):
+    """One tampering statement, past the triggers."""
+    with triggers_dropped(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def checkpoint(**kwargs):
+    """create_checkpoint() with its after-commit work (the outside copy) run at once, as the
+    commit of a real transaction would; a test's transaction never commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return create_checkpoint(**kwargs)
