@@ -26,6 +26,7 @@ system-packages:
 	./scripts/system-packages.sh
 
 ## make run: install, migrate, load the demo data, collect static files, serve with daphne.
+## DEBUG stays off (Spanish error pages, collected static files); `DEBUG=1 make run` turns it on.
 run: install
 	mkdir -p var
 	$(MANAGE) migrate --noinput
