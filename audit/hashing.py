@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import UTC
 
 # The fields an event's hash covers, in a fixed order. Adding a field here changes every
 # hash, so new fields go at the end and old events are verified with the set they had.
@@ -51,7 +52,8 @@ def compute_hash(event) -> str:
 def checkpoint_payload(checkpoint) -> bytes:
     values = {
         "sequence": checkpoint.sequence,
-        "created_at": checkpoint.created_at.isoformat(timespec="microseconds"),
+        # In UTC, as the database gives it back, whatever zone the creating code used.
+        "created_at": checkpoint.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "created_by": checkpoint.created_by,
         "chain_count": checkpoint.chain_count,
         "event_count": checkpoint.event_count,

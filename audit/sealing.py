@@ -14,6 +14,7 @@ so a line of that file verifies on its own with the key.
 import hashlib
 import hmac
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -43,7 +44,7 @@ def heads_digest(heads: dict) -> str:
 def summary(checkpoint) -> dict:
     return {
         "sequence": checkpoint.sequence,
-        "created_at": checkpoint.created_at.isoformat(timespec="microseconds"),
+        "created_at": checkpoint.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "hash": checkpoint.hash,
         "prev_hash": checkpoint.prev_hash,
         "heads_digest": heads_digest(checkpoint.heads),

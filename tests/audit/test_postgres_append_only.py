@@ -29,6 +29,8 @@ def demo_database(postgres_base_url, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+        # One outside copy of the checkpoints for every manage.py run of this database.
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("checkpoints")),
     }
 
     def manage(*args, check=True):
