@@ -7,9 +7,9 @@ from django.http import Http404
 from viewflow.workflow.models import Task
 
 from organization.roles import Role
-from organization.selectors import delegators_for, roles_of
-from workflows import permissions
-from workflows.models import MaterialRequest, Share
+from organization.selectors import delegators_for, roles_of, unit_ids_of
+from workflows import duties, permissions
+from workflows.models import MaterialRequest
 
 from .flows import TASK_PERMISSIONS, PublicationFlow
 from .services import OFFICE_TASKS, OPEN_TASK_STATUSES
@@ -21,33 +21,32 @@ TASKS_PAGE_SIZE = 25
 def _workable_tasks(user):
     """Open human tasks on requests where the user holds the task's permission.
 
-    The separation-of-duties rules are correlated NOT EXISTS on the task's own request
-    (a primary-key or indexed lookup per candidate task), not NOT IN lists of every
-    request the person ever wrote, approved or published, which grow with the years."""
-    artifact = OuterRef("process__artifact_object_id")
-    the_request = MaterialRequest.objects.filter(pk=artifact)
-    # A co-author: an active share with the person or with a unit they belong to.
-    shared_with_them = Share.objects.filter(request_id=artifact, revoked_at__isnull=True).filter(
-        Q(user=user) | Q(unit__memberships__user=user)
-    )
+    The separation-of-duties rules (workflows.duties, from the request's history) are
+    correlated NOT EXISTS on the task's own request (a primary-key or indexed lookup per
+    candidate task), not NOT IN lists of every request the person ever wrote, approved
+    or published, which grow with the years."""
+    artifact = "process__artifact_object_id"
+    the_request = MaterialRequest.objects.filter(pk=OuterRef(artifact))
     rule = Q()
     nodes = []
     for node, codename in TASK_PERMISSIONS.items():
         if not permissions.could_hold(user, codename):
             continue  # no request gives it to them: a branch fewer to build and to run
         nodes.append(node)
-        node_rule = Q(flow_task=node) & permissions.perm_filter(user, codename, "process__artifact_object_id")
+        node_rule = Q(flow_task=node) & permissions.perm_filter(user, codename, artifact)
         theirs = Q()
-        if node == PublicationFlow.approval and Role.GERENTE not in roles_of(user):
-            # The reviewer who forwarded a request does not approve it (an encargado, say).
-            theirs |= Q(forwarded_by=user)
+        if node == PublicationFlow.approval and Role.GERENTE not in roles_of(user) and unit_ids_of(user):
+            # An encargado does not decide their own unit's requests.
+            theirs |= Q(unit_id__in=unit_ids_of(user))
         if node == PublicationFlow.post_review:
             # The post-review is someone else's than who published urgently.
             theirs |= Q(published_by=user) | Q(approved_by=user)
         if node in OFFICE_TASKS:
-            # Nobody's inbox offers their own request to review, approve or publish.
-            theirs |= Q(author=user)
-            node_rule &= ~Exists(shared_with_them)
+            # Nobody's inbox offers what they helped write to review, approve or publish...
+            node_rule &= ~duties.authored_by(user, artifact)
+        if node in (PublicationFlow.approval, PublicationFlow.publication):
+            # ...nor what they reviewed to approve or publish.
+            node_rule &= ~duties.reviewed_by(user, artifact)
         if theirs:
             node_rule &= ~Exists(the_request.filter(theirs))
         rule |= node_rule
@@ -79,7 +78,7 @@ def _inbox_tasks(user):
 # The SQL of a person's task ids, compiled once per shape. Building and compiling that
 # query cost about as much as running it; everything it is built from is in the key: the
 # database, the person, the tasks whose permission they could hold (and those
-# permissions' ids), whether they are the gerente, and whom they stand in for.
+# permissions' ids), whether they are the gerente, whom they stand in for and their units.
 _ID_QUERIES: dict = {}
 _ID_QUERIES_MAX = 1_000
 
@@ -98,6 +97,7 @@ def _inbox_task_ids(user) -> list[int]:
         permissions.permission_ids(held),
         Role.GERENTE in roles_of(user),
         tuple(delegator.pk for delegator in delegators_for(user)),
+        tuple(sorted(unit_ids_of(user))),
     )
     compiled = _ID_QUERIES.get(key)
     if compiled is None:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from config import taskqueue
 from organization.models import Delegation, Membership
 from organization.selectors import municipality_name
+from workflows import duties
 from workflows import permissions as perm
 from workflows.exceptions import InvalidInput
 from workflows.models import (
@@ -128,6 +129,9 @@ class Audience:
     unit_members: set[int] = field(default_factory=set)
     coauthors: set[int] = field(default_factory=set)  # the author and whoever it is shared with
     share_people: set[int] = field(default_factory=set)  # people and unit members it is shared with
+    reviewers: set[int] = field(default_factory=set)  # who forwarded, observed or edited it once sent
+    # Encargados who hold the approval only through an encargatura and belong to the unit.
+    delegates_of_the_unit: set[int] = field(default_factory=set)
     users: dict = field(default_factory=dict)  # user id -> active user, those already read
 
     @classmethod
@@ -169,26 +173,31 @@ class Audience:
         # directly (as workflows.permissions.perms_of: never passed on further).
         direct = {codename: set(holders.get(codename, ())) for codename in perm.DELEGABLE}
         delegators = set().union(*direct.values())
+        delegated_approvers = set()
         if delegators:
             delegations = Delegation.objects.active().filter(delegator_id__in=delegators, delegate__is_active=True)
             for delegator_id, delegate_id in delegations.values_list("delegator_id", "delegate_id"):
                 for codename, direct_holders in direct.items():
                     if delegator_id in direct_holders:
                         holders.setdefault(codename, set()).add(delegate_id)
+            delegated_approvers = holders.get(perm.APPROVE, set()) - direct[perm.APPROVE]
         audience.holders = holders
 
+        # Who stands where in the request's history (workflows.duties): read with its
+        # shares by the permission sync of the same change, so no statement more here.
+        history = duties.history_of(material_request)
         share_users, share_units = set(), set()
         share_rows = granted.shares if granted is not None and granted.shares is not None else None
         if share_rows is None:
-            share_rows = material_request.shares.filter(revoked_at__isnull=True).values_list("user_id", "unit_id")
+            share_rows = [(user_id, unit_id) for user_id, unit_id, _group_id in history.active_shares]
         for user_id, unit_id in share_rows:
             if user_id:
                 share_users.add(user_id)
             if unit_id:
                 share_units.add(unit_id)
-        shared_unit_members = set()
-        member_units = set(share_units)
-        if names is None or "requesters" in names:
+        shared_unit_members, once_shared_unit_members = set(), set()
+        member_units = set(history.share_units)
+        if names is None or "requesters" in names or delegated_approvers:
             member_units.add(material_request.unit_id)
         memberships = (
             Membership.objects.filter(unit_id__in=member_units, user__is_active=True).values_list("unit_id", "user_id")
@@ -200,9 +209,18 @@ class Audience:
                 audience.unit_members.add(user_id)
             if unit_id in share_units:
                 shared_unit_members.add(user_id)
-        # As workflows.policies.is_author: nobody reviews, approves or publishes what they helped write.
-        audience.coauthors = {material_request.author_id} | share_users | shared_unit_members
+            if unit_id in history.share_units:
+                once_shared_unit_members.add(user_id)
+        # As workflows.policies.is_author, from the history: nobody reviews, approves or
+        # publishes what they helped write, even once, even if the share was revoked.
+        audience.coauthors = (
+            {material_request.author_id} | history.share_users | history.author_acts | once_shared_unit_members
+        )
+        # As workflows.duties.FOUR_EYES: nor approves or publishes what they reviewed.
+        audience.reviewers = set(history.review_acts)
         audience.share_people = share_users | shared_unit_members
+        # As workflows.policies: an encargado does not decide their own unit's requests.
+        audience.delegates_of_the_unit = delegated_approvers & audience.unit_members
         return audience
 
     def with_perm(self, codename: str) -> set[int]:
@@ -222,6 +240,10 @@ class Audience:
         }
         if name in office:
             people = self.with_perm(office[name]) - self.coauthors
+            if name in ("approvers", "publishers"):
+                people -= self.reviewers
+            if name == "approvers":
+                people -= self.delegates_of_the_unit
         elif name == "author":
             people = {self.material_request.author_id}
         elif name == "requesters":

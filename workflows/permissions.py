@@ -16,6 +16,7 @@ from guardian.shortcuts import get_objects_for_user
 from organization.roles import Role
 from organization.selectors import delegators_for, roles_of, unit_ids_of
 
+from . import duties
 from .models import (
     MaterialRequest,
     MaterialRequestGroupObjectPermission,
@@ -139,22 +140,14 @@ def _role_group_ids() -> dict[str, int]:
 
 def active_shares(material_request: MaterialRequest) -> list[tuple[int | None, int | None, int | None]]:
     """(user id, unit id, unit's group id) of the request's active shares, read once per
-    instance: the policies' co-author check, the permission sync and the notifications'
-    audience of one change all need them. Services that change shares forget them first."""
-    cached = material_request.__dict__.get("_active_shares")
-    if cached is None:
-        cached = list(
-            material_request.shares.filter(revoked_at__isnull=True)
-            .order_by("pk")
-            .values_list("user_id", "unit_id", "unit__group_id")
-        )
-        material_request.__dict__["_active_shares"] = cached
-    return cached
+    instance with the rest of its history (workflows.duties, one statement): the
+    policies' separation of duties, the permission sync and the notifications' audience
+    of one change all need them. Services that change shares forget them first."""
+    return duties.history_of(material_request).active_shares
 
 
 def forget_shares(material_request: MaterialRequest) -> None:
-    material_request.__dict__.pop("_active_shares", None)
-    material_request.__dict__.pop("_coauthor_cache", None)
+    duties.forget(material_request)
 
 
 def _forget_perms(material_request: MaterialRequest) -> None:

@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from organization.roles import Role
 from organization.selectors import is_head_of, roles_of, unit_ids_of
 
+from . import duties
 from . import permissions as perm
 from .models import Kind, MaterialRequest, State
 
@@ -52,6 +53,18 @@ PUBLISH_LABELS = {
 OWN_REVIEW = gettext_lazy("No puede revisar una solicitud de su autoría.")
 OWN_APPROVAL = gettext_lazy("Nadie puede aprobar una solicitud de su autoría.")
 OWN_PUBLICATION = gettext_lazy("Nadie puede publicar una solicitud de su autoría.")
+# Who forwarded, observed or edited a submitted request is one pair of eyes already.
+REVIEWED_MESSAGES = {
+    "approve": gettext_lazy(
+        "Usted derivó, observó o editó esta solicitud: no puede aprobarla, debe decidir otra persona."
+    ),
+    "publish": gettext_lazy(
+        "Usted derivó, observó o editó esta solicitud: no puede publicarla, debe hacerlo otra persona."
+    ),
+    "urgent_publish": gettext_lazy(
+        "Usted derivó, observó o editó esta solicitud: no puede publicarla con urgencia, debe hacerlo otra persona."
+    ),
+}
 
 ACTIONS = {
     action.code: action
@@ -160,15 +173,15 @@ def is_member(user, material_request: MaterialRequest) -> bool:
 
 
 def is_author(user, material_request: MaterialRequest) -> bool:
-    """The author, or a co-author the request was shared with: nobody reviews, approves
-    or publishes a text they helped write."""
-    if material_request.author_id == user.pk:
-        return True
-    shares = perm.active_shares(material_request)
-    if any(user_id == user.pk for user_id, _unit_id, _group_id in shares):
-        return True
-    shared_units = {unit_id for _user_id, unit_id, _group_id in shares if unit_id}
-    return bool(shared_units) and bool(shared_units & unit_ids_of(user))
+    """The author, anyone it was ever shared with (revoked shares too), or whoever edited
+    it as a draft: nobody reviews, approves or publishes a text they helped write
+    (workflows.duties, from the request's history)."""
+    return duties.history_of(material_request).is_author(user.pk, unit_ids_of(user))
+
+
+def is_reviewer(user, material_request: MaterialRequest) -> bool:
+    """Whoever forwarded it, observed it or edited it once submitted."""
+    return duties.history_of(material_request).is_reviewer(user.pk)
 
 
 def can_view(user, material_request: MaterialRequest) -> bool:
@@ -198,8 +211,17 @@ def check_action(user, material_request: MaterialRequest, action: Action) -> Non
         raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
     if action.own_work_message and is_author(user, material_request):
         raise PermissionDenied(str(action.own_work_message))
-    if action.code == "approve" and material_request.forwarded_by_id == user.pk and Role.GERENTE not in roles_of(user):
-        raise PermissionDenied(_("Quien derivó la solicitud no puede aprobarla: debe decidir otra persona."))
+    if action.code in duties.FOUR_EYES and is_reviewer(user, material_request):
+        # Whatever their role or encargatura: four eyes, decided from the history.
+        raise PermissionDenied(str(REVIEWED_MESSAGES[action.code]))
+    if (
+        action.permission in perm.DELEGABLE
+        and material_request.unit_id in unit_ids_of(user)
+        and perm.acting_for(user, material_request, action.permission) is not None
+    ):
+        raise PermissionDenied(
+            _("Como encargado no puede decidir solicitudes de su propia unidad: debe decidir otra persona.")
+        )
     if action.code == "urgent_publish" and Role.GERENTE not in roles_of(user):
         # An encargado approves in the gerente's name, but the urgent path stays personal.
         raise PermissionDenied(str(MISSING_PERMISSION[action.code]))

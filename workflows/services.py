@@ -27,7 +27,7 @@ from documents.models import DocumentVersion
 from documents.services import record_version
 from notifications.services import notify_transition
 
-from . import permissions, policies
+from . import duties, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
 from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
@@ -129,6 +129,7 @@ def _transition(
         flow_sync.check_task_owner(actor, current, code)
         authority = Authority(actor, permissions.acting_for(actor, current, action.permission), timezone.now())
         from_state = current.state
+        duties.note(current, actor.pk, code, from_state)
         transition_method(**(transition_kwargs(authority) if transition_kwargs else {}))
         current.revision += 1
         try:
@@ -167,6 +168,7 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
     was approved, send it back to approval (the gerente approved a text, not whatever
     it becomes later)."""
     from_state = current.state
+    duties.note(current, actor.pk, action, from_state)
     if current.state == State.APPROVED:
         current.reopen()
     current.revision += 1
