@@ -8,7 +8,6 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -20,6 +19,7 @@ from audit.redaction import Redactor
 from audit.services import chain_for
 from audit.transparency import services as register
 from documents.models import DocumentVersion
+from tests.audit.helpers import raw
 from tests.conftest import sqlite_only_because
 from tests.factories import create_request, request_in_state
 from workflows import services as workflow
@@ -151,8 +151,7 @@ def test_without_redaction_the_internal_copy_keeps_everything(client_for, django
 @sqlite_only_because("PostgreSQL's append-only triggers refuse the tampering itself")
 def test_a_broken_chain_is_reported_in_the_summary(client_for, django_capture_on_commit_callbacks, published):
     event = AuditEvent.objects.get(chain=chain_for(published), sequence=2)
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET comment = 'alterado' WHERE id = %s", [event.pk])
+    raw("UPDATE audit_auditevent SET comment = 'alterado' WHERE id = %s", [event.pk])
     job, _client = make_dossier(client_for, django_capture_on_commit_callbacks, published, username="auditor")
     summary = docx_text(job_zip(job).read("resumen.docx"))
     assert "Cadena de auditoría ROTA" in summary

@@ -15,6 +15,7 @@ from django.urls import reverse
 from audit import selectors
 from audit.labels import ACTION_LABELS
 from audit.models import AuditEvent
+from tests.audit.helpers import raw
 from tests.factories import create_request, request_in_state
 from workflows import policies
 from workflows.models import Kind, MaterialRequest, State
@@ -398,8 +399,8 @@ def test_the_trail_says_its_chain_verifies(client_for, users, units):
 def test_the_trail_shows_where_a_tampered_chain_breaks(client_for, users, units):
     material_request = request_in_state(users, units, State.APPROVED)
     forward = AuditEvent.objects.get(chain=f"materialrequest:{material_request.pk}", action="forward")
-    with connection.cursor() as cursor:  # what someone with direct database access could do
-        cursor.execute("UPDATE audit_auditevent SET comment = %s WHERE id = %s", ["Todo conforme", forward.pk])
+    # What someone with the database file could do (past the triggers).
+    raw("UPDATE audit_auditevent SET comment = %s WHERE id = %s", ["Todo conforme", forward.pk])
     page = client_for("auditor").get(timeline_url(material_request.pk)).content.decode()
     assert f"Cadena rota en la posición {forward.sequence}:" in page
     assert "Cadena verificada" not in page
