@@ -28,7 +28,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["sequence", "created_at", "created_by", "chain_count", "event_count", "hash"]
+    list_display = ["sequence", "created_at", "created_by", "chain_count", "event_count", "hash", "key_id"]
     search_fields = ["hash", "created_by"]
 
 
