@@ -55,6 +55,7 @@ def read(path: Path) -> list[Line] | None:
     """The file's lines, or None when it does not exist."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)  # never half a line being appended
             return [_parse(number, text) for number, text in enumerate(handle, start=1) if text.strip()]
     except (FileNotFoundError, NotADirectoryError):
         return None

@@ -110,6 +110,20 @@ def test_a_checkpoint_whose_seal_fails_is_never_copied(published, copy_path, set
     assert len(lines_of(copy_path)) == 1
 
 
+def test_a_checkpoint_made_while_verifying_is_no_divergence(published, monkeypatch):
+    checkpoint()
+    read = outside_copy.read
+
+    def read_after_another_commit(path):
+        checkpoint()  # committed, and copied, after the verification read the database's newest
+        return read(path)
+
+    monkeypatch.setattr(outside_copy, "read", read_after_another_commit)
+    report = verify_all()
+    assert report.ok, report.first_break.describe()
+    assert (report.checkpoints, report.outside_lines) == (1, 2)
+
+
 def test_verification_needs_the_outside_copy_once_checkpoints_are_sealed(published, copy_path):
     checkpoint()
     copy_path.unlink()
