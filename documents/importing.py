@@ -1,12 +1,13 @@
 """Safe import of a .docx as the body of a draft.
 
-A .docx is a zip of XML parts, and python-docx opens it without any cap on how much it
-decompresses. So `inspect_docx` looks at the zip's central directory first (size, entry
-count, declared sizes, compression ratios, entry names, macros) and then reads every
-entry through zipfile in bounded chunks, never more than the declared size and never
-more than the overall limit, looking for DOCTYPE and ENTITY declarations. Only a file
-that passes reaches python-docx (`extract_docx`), and only then does
-`import_docx_into_draft` change anything, in one transaction.
+A .docx is a zip of XML parts. `inspect_docx` checks it with `documents.inspection` (the
+same checks attachments get, with the tighter import limits derived from BODY_MAX): the
+zip's central directory, then every part streamed in bounded chunks, refused at the first
+limit passed, DTD, foreign encoding, macro, embedded object or anything that would reach
+out. `extract_docx` then reads word/document.xml with a tree-less lxml parse (a parser
+target; python-docx would build the whole tree and looks a paragraph's style up by scanning
+every style, 3 ms a paragraph), and only then does `import_docx_into_draft` change
+anything, in one transaction.
 """
 
 import os
@@ -20,31 +21,59 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from lxml import etree
 
 from workflows import policies, services
 from workflows.exceptions import InvalidInput, StaleRequest
 from workflows.models import BODY_MAX, MaterialRequest, State
 
-MB = 1024 * 1024
-DEFAULT_MAX_BYTES = 10 * MB  # the upload itself; settings.DOCX_IMPORT_MAX_BYTES overrides it
-MAX_ENTRIES = 1_000
-MAX_TOTAL_UNCOMPRESSED = 50 * MB  # declared, and also a hard cap on bytes actually read
-MAX_RATIO = 100  # uncompressed : compressed, per entry and overall
-RATIO_MIN_SIZE = 256 * 1024  # smaller entries cannot hurt whatever their ratio
-MAX_IMAGES = 50
-MAX_IMAGE_BYTES = 5 * MB
-READ_CHUNK = 64 * 1024
+from . import inspection
+from .inspection import IMPORT_LIMITS, W
 
-DOCUMENT_PART = "word/document.xml"
-CONTENT_TYPES_PART = "[Content_Types].xml"
+# The limits themselves live in documents.inspection (IMPORT_LIMITS); these names stay for
+# the code and tests that know them.
+MB = inspection.MB
+DEFAULT_MAX_BYTES = inspection.DEFAULT_IMPORT_MAX_BYTES
+MAX_ENTRIES = IMPORT_LIMITS.max_entries
+MAX_TOTAL_UNCOMPRESSED = IMPORT_LIMITS.max_total_uncompressed
+MAX_RATIO = IMPORT_LIMITS.max_ratio
+RATIO_MIN_SIZE = IMPORT_LIMITS.ratio_min_size
+MAX_IMAGES = IMPORT_LIMITS.max_images
+MAX_IMAGE_BYTES = IMPORT_LIMITS.max_image_bytes
+
+DOCUMENT_PART = inspection.OOXML_MAIN_PARTS["docx"]
+STYLES_PART = "word/styles.xml"
+CONTENT_TYPES_PART = inspection.CONTENT_TYPES_PART
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 IMAGE_MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
-MACRO_NAMES = ("vbaproject.bin", "vbadata.xml")
-FORBIDDEN_MARKERS = (b"<!doctype", b"<!entity")
-DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
 HEADING_STYLE = re.compile(r"^(?:heading|título|titulo)\s+(\d)$", re.IGNORECASE)
 TITLE_STYLES = {"title", "título", "titulo"}
 LIST_STYLE_PREFIXES = ("list", "lista")
+ON_VALUES = {"1", "true", "on"}
+# Qualified names, computed once: the body reader runs for every element of the document.
+W_BODY = f"{W}body"
+W_BR = f"{W}br"
+W_CR = f"{W}cr"
+W_GRIDBEFORE = f"{W}gridBefore"
+W_GRIDSPAN = f"{W}gridSpan"
+W_HYPERLINK = f"{W}hyperlink"
+W_NOBREAKHYPHEN = f"{W}noBreakHyphen"
+W_NUMPR = f"{W}numPr"
+W_P = f"{W}p"
+W_PPR = f"{W}pPr"
+W_PSTYLE = f"{W}pStyle"
+W_PTAB = f"{W}ptab"
+W_R = f"{W}r"
+W_T = f"{W}t"
+W_TAB = f"{W}tab"
+W_TBL = f"{W}tbl"
+W_TC = f"{W}tc"
+W_TCPR = f"{W}tcPr"
+W_TR = f"{W}tr"
+W_TRPR = f"{W}trPr"
+W_TYPE = f"{W}type"
+W_VAL = f"{W}val"
+W_VMERGE = f"{W}vMerge"
 
 
 @dataclass
@@ -57,28 +86,18 @@ def max_upload_bytes() -> int:
     return getattr(settings, "DOCX_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def _human(size: int) -> str:
-    if size >= MB:
-        text = f"{size / MB:.1f}".removesuffix(".0")
-        return f"{text} MB"
-    return f"{max(1, round(size / 1024))} KB"
-
-
-def _damaged() -> InvalidInput:
-    return InvalidInput(
-        _(
-            "El documento de Word está dañado o incompleto; ábralo en su procesador de textos, "
-            "guárdelo de nuevo como .docx y vuelva a intentarlo."
-        )
-    )
-
-
 def _macros() -> InvalidInput:
     return InvalidInput(
         _(
             "El documento contiene macros y por seguridad no se puede importar. "
             "Guárdelo como «Documento de Word (.docx)» sin macros y vuelva a intentarlo."
         )
+    )
+
+
+def _unreadable() -> InvalidInput:
+    return InvalidInput(
+        _("No se pudo leer el documento de Word; ábralo, guárdelo de nuevo como .docx y vuelva a intentarlo.")
     )
 
 
@@ -101,190 +120,220 @@ def _check_size(uploaded_file) -> None:
     if size > limit:
         raise InvalidInput(
             _("El documento pesa %(size)s; el máximo para importar es %(max)s.")
-            % {"size": _human(size), "max": _human(limit)}
+            % {"size": inspection.human(size), "max": inspection.human(limit)}
         )
 
 
-def _unsafe_entry_name(name: str) -> bool:
-    parts = name.split("/")
-    return (
-        not name
-        or "\\" in name
-        or "\x00" in name
-        or name.startswith("/")
-        or bool(DRIVE_LETTER.match(name))
-        or any(part in ("..", ".") for part in parts)
-    )
-
-
-def _check_central_directory(archive: zipfile.ZipFile, file_size: int) -> None:
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise InvalidInput(
-            _("El documento contiene demasiados archivos internos (%(count)d; el máximo es %(max)d).")
-            % {"count": len(infos), "max": MAX_ENTRIES}
-        )
-    names = set()
-    total_uncompressed = total_compressed = 0
-    entry_ratio_exceeded = False
-    for info in infos:
-        name = info.filename
-        if _unsafe_entry_name(name) or _unsafe_entry_name(info.orig_filename):
-            raise InvalidInput(
-                _("El documento contiene rutas internas no permitidas («%(name)s»); no se puede importar.")
-                % {"name": info.orig_filename[:80]}
-            )
-        if name in names:
-            raise InvalidInput(_("El documento contiene archivos internos repetidos; no se puede importar."))
-        names.add(name)
-        if info.flag_bits & 0x1:
-            raise InvalidInput(_("El documento está cifrado o protegido con contraseña; no se puede importar."))
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise InvalidInput(_("El documento usa un método de compresión no admitido; guárdelo de nuevo como .docx."))
-        if info.header_offset + info.compress_size > file_size:
-            raise _damaged()
-        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            entry_ratio_exceeded = True
-        total_uncompressed += info.file_size
-        total_compressed += info.compress_size
-        if os.path.basename(name).lower() in MACRO_NAMES:
-            raise _macros()
-    if total_uncompressed > MAX_TOTAL_UNCOMPRESSED:
-        raise InvalidInput(
-            _("El documento ocupa demasiado al descomprimirse (%(size)s; el máximo es %(max)s).")
-            % {"size": _human(total_uncompressed), "max": _human(MAX_TOTAL_UNCOMPRESSED)}
-        )
-    if entry_ratio_exceeded or (
-        total_uncompressed > RATIO_MIN_SIZE and total_uncompressed > MAX_RATIO * max(total_compressed, 1)
-    ):
-        raise InvalidInput(
-            _("El documento tiene una compresión anómala (posible «bomba zip»); por seguridad no se puede importar.")
-        )
-    for required in (CONTENT_TYPES_PART, DOCUMENT_PART):
-        if required not in names:
-            raise InvalidInput(
-                _("El archivo no es un documento de Word válido: le falta la parte «%(part)s».") % {"part": required}
-            )
-
-
-class _Budget:
-    """Bytes that may still be decompressed in this inspection, whatever the headers say."""
-
-    def __init__(self, limit: int):
-        self.left = limit
-
-    def spend(self, count: int) -> None:
-        self.left -= count
-        if self.left < 0:
-            raise InvalidInput(
-                _("El documento ocupa demasiado al descomprimirse (el máximo es %(max)s).")
-                % {"max": _human(MAX_TOTAL_UNCOMPRESSED)}
-            )
-
-
-def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, chunk_size: int = 0):
-    """Yield an entry's bytes in chunks: never more than its declared size, never past the budget."""
-    chunk_size = chunk_size or READ_CHUNK
-    read = 0
-    try:
-        with archive.open(info) as stream:
-            while True:
-                chunk = stream.read(min(chunk_size, info.file_size - read + 1))
-                if not chunk:
-                    break
-                read += len(chunk)
-                if read > info.file_size:
-                    raise _damaged()
-                budget.spend(len(chunk))
-                yield chunk
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as error:
-        raise _damaged() from error
-
-
-def _scan_entry(archive, info, budget, chunk_size: int = 0) -> None:
-    """Refuse DOCTYPE / ENTITY declarations anywhere in the entry, also across chunk
-    boundaries and in UTF-16/32 text (NUL bytes are dropped before comparing), and a
-    content-types part that declares macro-enabled content."""
-    keep = max(len(marker) for marker in (*FORBIDDEN_MARKERS, b"macroenabled")) - 1
-    tail = b""
-    for chunk in _read_bounded(archive, info, budget, chunk_size):
-        window = tail + chunk.replace(b"\x00", b"").lower()
-        if any(marker in window for marker in FORBIDDEN_MARKERS):
-            raise InvalidInput(
-                _(
-                    "El documento contiene declaraciones DOCTYPE o ENTITY (parte «%(part)s»), "
-                    "que no se admiten por seguridad; no se puede importar."
-                )
-                % {"part": info.filename[:80]}
-            )
-        if info.filename == CONTENT_TYPES_PART and b"macroenabled" in window:
-            raise _macros()
-        tail = window[-keep:]
-
-
-def inspect_docx(uploaded_file) -> None:
-    """Raise InvalidInput (Spanish, specific) unless the upload is a plain, harmless .docx.
-
-    Runs before any parsing; memory stays within a few chunks whatever the file claims."""
+def inspect_docx(uploaded_file) -> inspection.Counters:
+    """Raise InvalidInput (Spanish, specific) unless the upload is a plain, harmless .docx
+    within the import's limits. Runs before any parsing of the body; memory stays within a
+    few chunks whatever the file claims."""
     _check_name(uploaded_file)
     _check_size(uploaded_file)
-    size = uploaded_file.size
-    uploaded_file.seek(0)
-    try:
-        if not zipfile.is_zipfile(uploaded_file):
-            raise InvalidInput(_("El archivo no es un documento de Word (.docx) válido."))
-        uploaded_file.seek(0)
-        with zipfile.ZipFile(uploaded_file) as archive:
-            _check_central_directory(archive, size)
-            budget = _Budget(MAX_TOTAL_UNCOMPRESSED)
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                _scan_entry(archive, info, budget)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
-        raise _damaged() from error
-    finally:
-        uploaded_file.seek(0)
+    return inspection.inspect_package(uploaded_file, "docx", IMPORT_LIMITS)
 
 
 # --- extraction (after inspection) -----------------------------------------------------
 
 
-def _style_name(paragraph) -> str:
+class _Target:
+    """A parser target that only reads: `inspection.inspect_package` counts and checks the
+    events before handing them on (its `observers`)."""
+
+    def start(self, tag, attrib):
+        pass
+
+    def end(self, tag):
+        pass
+
+    def data(self, data):
+        pass
+
+    def close(self):
+        return None
+
+
+class _Styles(_Target):
+    """word/styles.xml: the name of each paragraph style by its id, and the default one."""
+
+    def __init__(self):
+        self.names: dict[str, str] = {}
+        self.default = ""
+        self._current = None  # (style id, is default) of the paragraph style being read
+
+    def start(self, tag, attrib):
+        if tag == f"{W}style":
+            if attrib.get(f"{W}type", "paragraph") == "paragraph":
+                default = attrib.get(f"{W}default", "").lower() in ON_VALUES
+                self._current = (attrib.get(f"{W}styleId", ""), default)
+                self.names[self._current[0]] = ""
+            else:
+                self._current = None
+        elif tag == f"{W}name" and self._current is not None:
+            style_id, default = self._current
+            self.names[style_id] = (attrib.get(f"{W}val") or "").strip()
+            if default:
+                self.default = self.names[style_id]  # the last default wins, as in python-docx
+
+    def end(self, tag):
+        if tag == f"{W}style":
+            self._current = None
+
+    def name(self, style_id: str | None) -> str:
+        if style_id is None or style_id not in self.names:
+            return self.default
+        return self.names[style_id]
+
+
+@dataclass
+class _Paragraph:
+    depth: int
+    parts: list[str] = field(default_factory=list)
+    style_id: str | None = None
+    numbered: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass
+class _Cell:
+    depth: int
+    paragraphs: list[str] = field(default_factory=list)
+    span: int = 1
+    continues: bool = False  # the second or later row of a vertical merge
+
+
+@dataclass
+class _Table:
+    depth: int
+    rows: list[list[str]] = field(default_factory=list)  # the lines' cells, merged cells once
+    grid: dict[int, list[str]] = field(default_factory=dict)  # the previous row: grid column -> its cell
+    row: list[_Cell] | None = None
+    grid_before: int = 0
+
+
+class _Body(_Target):
+    """word/document.xml as python-docx's `iter_inner_content` reads it: the body's own
+    paragraphs and tables, in order; a paragraph's text from its runs and its hyperlinks'
+    runs (w:t, tabs, line breaks, non-breaking hyphens); a table row by row, a merged cell
+    once per row, a vertically merged cell repeated in each row it spans; nested tables and
+    text boxes left out. Nothing is kept but that text."""
+
+    def __init__(self):
+        self.stack: list[str] = []
+        self.items: list[tuple] = []  # ("p", _Paragraph) or ("table", rows)
+        self.paragraph: _Paragraph | None = None
+        self.run_depth: int | None = None
+        self.in_text = False
+        self.table: _Table | None = None
+        self.cell: _Cell | None = None
+
+    def start(self, tag, attrib):
+        depth = len(self.stack)
+        parent = self.stack[-1] if self.stack else None
+        self.stack.append(tag)
+        paragraph, table = self.paragraph, self.table
+        if paragraph is not None:
+            self._inside_paragraph(tag, attrib, depth, parent, paragraph)
+        elif tag == W_P:
+            in_cell = self.cell is not None and parent == W_TC and depth == self.cell.depth + 1
+            if parent == W_BODY or in_cell:
+                self.paragraph = _Paragraph(depth)
+        elif table is None:
+            if tag == W_TBL and parent == W_BODY:
+                self.table = _Table(depth)
+        elif tag == W_TR and depth == table.depth + 1:
+            table.row, table.grid_before = [], 0
+        elif tag == W_GRIDBEFORE and depth == table.depth + 3 and parent == W_TRPR:
+            table.grid_before = _int(attrib.get(W_VAL), 0)
+        elif tag == W_TC and depth == table.depth + 2 and table.row is not None:
+            self.cell = _Cell(depth)
+        elif self.cell is not None and depth == self.cell.depth + 2 and parent == W_TCPR:
+            if tag == W_GRIDSPAN:
+                self.cell.span = max(1, _int(attrib.get(W_VAL), 1))
+            elif tag == W_VMERGE:
+                self.cell.continues = attrib.get(W_VAL, "continue") == "continue"
+
+    def _inside_paragraph(self, tag, attrib, depth, parent, paragraph):
+        relative = depth - paragraph.depth
+        if tag == W_R and (relative == 1 or (relative == 2 and parent == W_HYPERLINK)):
+            self.run_depth = depth
+        elif self.run_depth is not None and depth == self.run_depth + 1:
+            if tag == W_T:
+                self.in_text = True
+            elif tag in (W_TAB, W_PTAB):
+                paragraph.parts.append("\t")
+            elif tag == W_NOBREAKHYPHEN:
+                paragraph.parts.append("-")
+            elif tag == W_CR or (tag == W_BR and attrib.get(W_TYPE, "textWrapping") == "textWrapping"):
+                paragraph.parts.append("\n")
+        elif relative == 2 and parent == W_PPR:
+            if tag == W_PSTYLE:
+                paragraph.style_id = attrib.get(W_VAL)
+            elif tag == W_NUMPR:
+                paragraph.numbered = True
+
+    def data(self, data):
+        if self.in_text:
+            self.paragraph.parts.append(data)
+
+    def end(self, tag):
+        self.stack.pop()
+        depth = len(self.stack)
+        if tag == W_T:
+            self.in_text = False
+        elif tag == W_R and depth == self.run_depth:
+            self.run_depth = None
+        elif tag == W_P and self.paragraph is not None and depth == self.paragraph.depth:
+            if self.cell is not None:
+                self.cell.paragraphs.append(self.paragraph.text)
+            else:
+                self.items.append(("p", self.paragraph))
+            self.paragraph = None
+        elif tag == W_TC and self.cell is not None and depth == self.cell.depth:
+            self.table.row.append(self.cell)
+            self.cell = None
+        elif tag == W_TR and self.table is not None and depth == self.table.depth + 1:
+            self._end_row(self.table)
+        elif tag == W_TBL and self.table is not None and depth == self.table.depth:
+            self.items.append(("table", self.table.rows))
+            self.table = None
+
+    @staticmethod
+    def _end_row(table: _Table) -> None:
+        grid: dict[int, list[str]] = {}
+        offset = table.grid_before
+        cells: list[list[str]] = []  # one list object per distinct cell, so a span counts once
+        for cell in table.row or ():
+            if cell.continues and offset in table.grid:
+                content = table.grid[offset]
+            else:
+                content = [_clean("\n".join(cell.paragraphs))]
+            if all(content is not other for other in cells):
+                cells.append(content)
+            for column in range(offset, offset + cell.span):
+                grid[column] = content
+            offset += cell.span
+        table.grid, table.row = grid, None
+        texts = [content[0] for content in cells]
+        if any(texts):
+            table.rows.append(texts)
+
+
+def _int(value, default: int) -> int:
     try:
-        return (paragraph.style.name or "").strip() if paragraph.style is not None else ""
-    except (KeyError, ValueError, AttributeError):
-        return ""
-
-
-def _is_list_item(paragraph, style: str) -> bool:
-    if style.lower().startswith(LIST_STYLE_PREFIXES):
-        return True
-    p_pr = paragraph._p.pPr
-    return p_pr is not None and p_pr.numPr is not None
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _table_lines(table) -> list[str]:
-    lines = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell repeats across the span
-                continue
-            seen.add(id(cell._tc))
-            cells.append(_clean(cell.text))
-        if any(cells):
-            lines.append(" | ".join(cells))
-    return lines
-
-
-def _body_blocks(document) -> list[str]:
-    from docx.table import Table
-
+def _body_blocks(body: _Body, styles: _Styles) -> list[str]:
     blocks: list[str] = []
     list_items: list[str] = []
 
@@ -293,17 +342,16 @@ def _body_blocks(document) -> list[str]:
             blocks.append("\n".join(list_items))
             list_items.clear()
 
-    for item in document.iter_inner_content():
-        if isinstance(item, Table):
+    for kind, item in body.items:
+        if kind == "table":
             flush_list()
-            lines = _table_lines(item)
-            if lines:
-                blocks.append("\n".join(lines))
+            if item:
+                blocks.append("\n".join(" | ".join(cells) for cells in item))
             continue
         text = _clean(item.text)
         if not text:
             continue
-        style = _style_name(item)
+        style = styles.name(item.style_id)
         heading = HEADING_STYLE.match(style)
         if heading:
             flush_list()
@@ -311,7 +359,7 @@ def _body_blocks(document) -> list[str]:
         elif style.lower() in TITLE_STYLES:
             flush_list()
             blocks.append(f"# {text}")
-        elif _is_list_item(item, style):
+        elif style.lower().startswith(LIST_STYLE_PREFIXES) or item.numbered:
             list_items.append(f"- {text}")
         else:
             flush_list()
@@ -320,60 +368,65 @@ def _body_blocks(document) -> list[str]:
     return blocks
 
 
-def _images(uploaded_file) -> list[tuple[str, bytes, str]]:
-    limit = min(MAX_IMAGE_BYTES, getattr(settings, "ATTACHMENT_MAX_BYTES", MAX_IMAGE_BYTES))
+def _images(archive: zipfile.ZipFile) -> list[tuple[str, bytes, str]]:
+    limit = min(IMPORT_LIMITS.max_image_bytes, getattr(settings, "ATTACHMENT_MAX_BYTES", MAX_IMAGE_BYTES))
     images = []
-    uploaded_file.seek(0)
-    with zipfile.ZipFile(uploaded_file) as archive:
-        budget = _Budget(MAX_TOTAL_UNCOMPRESSED)
-        for info in archive.infolist():
-            directory, base = os.path.split(info.filename)
-            ext = os.path.splitext(base)[1].lower()
-            if directory != "word/media" or ext not in IMAGE_TYPES:
-                continue
-            if info.file_size > limit:
-                raise InvalidInput(
-                    _("La imagen «%(name)s» del documento pesa demasiado (el máximo es %(max)s).")
-                    % {"name": base, "max": _human(limit)}
-                )
-            data = b"".join(_read_bounded(archive, info, budget))
-            if not data.startswith(IMAGE_MAGIC[ext]):
-                raise InvalidInput(
-                    _("La imagen «%(name)s» del documento no corresponde a su extensión.") % {"name": base}
-                )
-            images.append((base, data, IMAGE_TYPES[ext]))
-            if len(images) > MAX_IMAGES:
-                raise InvalidInput(_("El documento tiene demasiadas imágenes (máximo %(max)d).") % {"max": MAX_IMAGES})
-    uploaded_file.seek(0)
+    budget = inspection.ByteBudget(IMPORT_LIMITS.max_images_total)
+    for info in archive.infolist():
+        directory, base = os.path.split(info.filename)
+        ext = os.path.splitext(base)[1].lower()
+        if directory != "word/media" or ext not in IMAGE_TYPES:
+            continue
+        if info.file_size > limit:
+            raise InvalidInput(
+                _("La imagen «%(name)s» del documento pesa demasiado (el máximo es %(max)s).")
+                % {"name": base, "max": inspection.human(limit)}
+            )
+        if info.file_size > budget.left:
+            raise InvalidInput(
+                _("Las imágenes del documento ocupan demasiado en total (el máximo es %(max)s).")
+                % {"max": inspection.human(IMPORT_LIMITS.max_images_total)}
+            )
+        data = b"".join(inspection.read_bounded(archive, info, budget))
+        if not data.startswith(IMAGE_MAGIC[ext]):
+            raise InvalidInput(_("La imagen «%(name)s» del documento no corresponde a su extensión.") % {"name": base})
+        images.append((base, data, IMAGE_TYPES[ext]))
+        if len(images) > IMPORT_LIMITS.max_images:
+            raise InvalidInput(
+                _("El documento tiene demasiadas imágenes (máximo %(max)d).") % {"max": IMPORT_LIMITS.max_images}
+            )
     return images
 
 
 def extract_docx(uploaded_file) -> ImportedDocument:
-    """The body as text (headings, paragraphs, lists and tables, in order) and the images."""
-    inspect_docx(uploaded_file)
-    import docx
+    """The body as text (headings, paragraphs, lists and tables, in order) and the images.
 
-    uploaded_file.seek(0)
+    The body and the styles are read during the inspection itself, one streaming pass."""
+    _check_name(uploaded_file)
+    _check_size(uploaded_file)
+    body, styles = _Body(), _Styles()
     try:
-        document = docx.Document(uploaded_file)
-        blocks = _body_blocks(document)
+        inspection.inspect_package(
+            uploaded_file, "docx", IMPORT_LIMITS, observers={DOCUMENT_PART: body, STYLES_PART: styles}
+        )
+        blocks = _body_blocks(body, styles)
+        if not "".join(blocks).strip():
+            raise InvalidInput(_("El documento no contiene texto para importar."))
+        text = "\n\n".join(blocks)
+        if len(text) > BODY_MAX:
+            raise InvalidInput(
+                _("El texto del documento es demasiado largo (%(length)d caracteres; el máximo es %(max)d).")
+                % {"length": len(text), "max": BODY_MAX}
+            )
+        with zipfile.ZipFile(uploaded_file) as archive:
+            images = _images(archive)
     except InvalidInput:
         raise
-    except Exception as error:  # python-docx and lxml raise many kinds of errors on odd files
-        raise InvalidInput(
-            _("No se pudo leer el documento de Word; ábralo, guárdelo de nuevo como .docx y vuelva a intentarlo.")
-        ) from error
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        raise _unreadable() from error
     finally:
         uploaded_file.seek(0)
-    body = "\n\n".join(blocks)
-    if not body.strip():
-        raise InvalidInput(_("El documento no contiene texto para importar."))
-    if len(body) > BODY_MAX:
-        raise InvalidInput(
-            _("El texto del documento es demasiado largo (%(length)d caracteres; el máximo es %(max)d).")
-            % {"length": len(body), "max": BODY_MAX}
-        )
-    return ImportedDocument(body_text=body, images=_images(uploaded_file))
+    return ImportedDocument(body_text=text, images=images)
 
 
 # --- the service -------------------------------------------------------------------------

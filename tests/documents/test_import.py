@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.selectors import events_for
-from documents import importing
+from documents import importing, inspection
 from documents.importing import extract_docx, import_docx_into_draft, inspect_docx
 from tests.factories import create_request, request_in_state
 from workflows.exceptions import InvalidInput, StaleRequest
@@ -296,7 +296,7 @@ def test_zip_bomb_is_small_on_disk_and_huge_when_expanded(zip_bomb):
 
 
 def test_declarations_split_across_read_chunks_are_found(plain_docx, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "READ_CHUNK", 5)
+    monkeypatch.setattr(inspection, "READ_CHUNK", 5)
     upload = SimpleUploadedFile("xxe.docx", doctype_part(plain_docx, tmp_path))
     with pytest.raises(InvalidInput, match="DOCTYPE o ENTITY"):
         inspect_docx(upload)
