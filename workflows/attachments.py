@@ -6,6 +6,8 @@ import os
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from documents import inspection
+
 from .exceptions import InvalidInput
 
 # Extension -> (content type, magic bytes the file must start with).
@@ -16,8 +18,15 @@ ALLOWED_TYPES = {
     ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
     ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
 }
+# Zip-based formats: opened by Office or LibreOffice on the office's computers, so they get
+# the import's structural inspection (documents.inspection), with the attachment limits.
+PACKAGE_KINDS = {".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
+# Macro-enabled Office formats: refused as such, not as an unknown type.
+MACRO_EXTENSIONS = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".xlsb", ".pptm", ".potm", ".ppsm", ".ppam"}
 MAX_NAME_LENGTH = 120
 
 
@@ -40,6 +49,8 @@ def inspect_upload(uploaded_file) -> tuple[str, str, str]:
         )
     name = safe_name(uploaded_file.name or "")
     ext = os.path.splitext(name)[1].lower()
+    if ext in MACRO_EXTENSIONS:
+        raise inspection.macros()
     if ext not in ALLOWED_TYPES:
         raise InvalidInput(
             _("Tipo de archivo no permitido. Se aceptan: %(types)s.") % {"types": ", ".join(sorted(ALLOWED_TYPES))}
@@ -49,6 +60,8 @@ def inspect_upload(uploaded_file) -> tuple[str, str, str]:
     head = uploaded_file.read(16)
     if not any(head.startswith(magic) for magic in magics):
         raise InvalidInput(_("El contenido del archivo no corresponde a su extensión %(ext)s.") % {"ext": ext})
+    if ext in PACKAGE_KINDS:
+        inspection.inspect_package(uploaded_file, PACKAGE_KINDS[ext], inspection.ATTACHMENT_LIMITS)
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():
