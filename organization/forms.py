@@ -17,7 +17,13 @@ class DelegationForm(forms.ModelForm):
         model = Delegation
         fields = ["delegate", "starts_on", "ends_on", "resolution", "notes"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"resolution": _("Por ejemplo: Resolución de Alcaldía N.º 123-2026-MDPL.")}
+        help_texts = {
+            "resolution": _("Por ejemplo: Resolución de Alcaldía N.º 123-2026-MDPL."),
+            "delegate": _(
+                "Otro gerente o el personal de comunicaciones que indica la configuración; nunca un miembro "
+                "de una unidad solicitante. Si elige a alguien que no puede recibirla, se le dirá por qué."
+            ),
+        }
 
     def __init__(self, *args, delegator, **kwargs):
         super().__init__(*args, **kwargs)

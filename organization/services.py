@@ -1,5 +1,6 @@
 """Writes to the organization: units, members and their roles, delegations."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,7 @@ from audit.services import record_event
 
 from .models import Delegation, Membership, Municipality, Unit
 from .roles import Role
-from .selectors import has_role
+from .selectors import has_role, roles_of
 
 
 def unit_group_name(code: str) -> str:
@@ -102,6 +103,31 @@ def ensure_user(
 # --- delegation (encargatura) ------------------------------------------------------------
 
 
+def delegation_refusal(delegate) -> str | None:
+    """Why `delegate` may not receive the gerente's approval power, or None if they may.
+
+    Only who may approve in their own right (another gerente) or office staff the
+    configuration names (settings.DELEGATION_ELIGIBLE_ROLES / _USERS); never a member of
+    a requesting unit, since the gerente approves every unit's requests and an encargado
+    would then approve their own unit's work."""
+    name = delegate.get_full_name() or delegate.get_username()
+    units = sorted(Membership.objects.filter(user=delegate).values_list("unit__name", flat=True))
+    if units:
+        return _("%(who)s es miembro de %(units)s, cuyas solicitudes aprobaría: no puede recibir la encargatura.") % {
+            "who": name,
+            "units": ", ".join(units),
+        }
+    roles = roles_of(delegate)
+    eligible_roles = {Role.GERENTE, *settings.DELEGATION_ELIGIBLE_ROLES}
+    if roles & eligible_roles or delegate.get_username() in settings.DELEGATION_ELIGIBLE_USERS:
+        return None
+    allowed = sorted(str(Role(code).label) for code in eligible_roles if code in Role.values)
+    return _(
+        "%(who)s no puede recibir la encargatura: solo la reciben quienes aprueban por derecho propio "
+        "o el personal de la oficina que indica la configuración (%(roles)s)."
+    ) % {"who": name, "roles": ", ".join(allowed)}
+
+
 def _delegation_errors(delegator, delegate, starts_on, ends_on, resolution) -> dict:
     errors = {}
     if not resolution.strip():
@@ -114,6 +140,8 @@ def _delegation_errors(delegator, delegate, starts_on, ends_on, resolution) -> d
         errors["delegate"] = [_("No puede encargarse la aprobación a sí mismo.")]
     elif not delegate.is_active:
         errors["delegate"] = [_("El usuario encargado está desactivado.")]
+    elif refusal := delegation_refusal(delegate):
+        errors["delegate"] = [refusal]
     overlapping = Delegation.objects.filter(
         delegator=delegator, revoked_at__isnull=True, starts_on__lte=ends_on, ends_on__gte=starts_on
     ).first()

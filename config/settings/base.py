@@ -227,6 +227,11 @@ DOCX_IMPORT_MAX_BYTES = env.int("DOCX_IMPORT_MAX_BYTES", default=10 * 1024 * 102
 # Reference numbers people quote: COM-2026-00042.
 REQUEST_REFERENCE_PREFIX = env.str("REQUEST_REFERENCE_PREFIX", default="COM")
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Municipalidad Distrital de Pueblo Libre")
+# Encargatura: who may receive the gerente's approval power besides another gerente. Office
+# staff by role (codes of organization.roles.Role) and by username; never a member of a
+# requesting unit (organization.services.delegation_refusal).
+DELEGATION_ELIGIBLE_ROLES = env.list("DELEGATION_ELIGIBLE_ROLES", default=["revisor"])
+DELEGATION_ELIGIBLE_USERS = env.list("DELEGATION_ELIGIBLE_USERS", default=[])
 
 # Transparency register (TUO de la Ley 27806, DS 021-2019-JUS): working days counted with
 # the `holidays` package for this country (PE; HN for Honduras) and optional subdivision.

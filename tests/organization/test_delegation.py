@@ -213,8 +213,10 @@ def test_banner_shows_on_the_delegates_pages_only(client_for, users, pending, de
     assert BANNER not in client_for("gerente").get(reverse("workflows:request_list")).content.decode()
 
 
-def test_a_delegate_with_no_role_sees_pending_requests_only_while_active(client_for, users, pending):
-    """`nobody` holds no role: whatever they see comes from the encargatura alone."""
+def test_a_delegate_with_no_role_sees_pending_requests_only_while_active(client_for, users, pending, settings):
+    """`nobody` holds no role (office staff the configuration names): whatever they see
+    comes from the encargatura alone."""
+    settings.DELEGATION_ELIGIBLE_USERS = ["nobody"]
     client = client_for("nobody")
     assert client.get(detail_url(pending)).status_code == 404
     delegate(users, who="nobody")
@@ -399,18 +401,59 @@ def test_a_revoked_delegation_does_not_block_a_new_one(users):
 # --- separation of duties ---------------------------------------------------------------------
 
 
-def test_a_delegate_cannot_approve_their_own_request(users, units):
-    delegate(users, who="revisor_rentas")
-    own = create_request(users["revisor_rentas"], units["rentas"], title="Solicitud del propio encargado")
-    own = services.submit_request(users["revisor_rentas"], own)
-    own = services.forward_request(users["revisor1"], own)
-    with pytest.raises(PermissionDenied, match="su autoría"):
-        services.approve_request(fresh(users["revisor_rentas"]), own)
-    own.refresh_from_db()
-    assert own.state == State.PENDING_APPROVAL
-    # Someone else's request, the same delegate approves.
-    other = request_in_state(users, units, State.PENDING_APPROVAL)
-    approved = services.approve_request(fresh(users["revisor_rentas"]), other)
+def test_a_member_of_a_requesting_unit_cannot_receive_a_delegation(users):
+    with pytest.raises(ValidationError) as refused:
+        delegate(users, who="revisor_rentas")
+    [message] = refused.value.message_dict["delegate"]
+    assert "es miembro de Rentas, cuyas solicitudes aprobaría" in message
+    assert not Delegation.objects.filter(delegate=users["revisor_rentas"]).exists()
+
+
+@pytest.mark.parametrize("who", ["publicador", "transparencia", "auditor", "nobody", "rentas1"])
+def test_only_approvers_and_configured_office_staff_receive_a_delegation(users, who):
+    with pytest.raises(ValidationError) as refused:
+        delegate(users, who=who)
+    assert "no puede recibir la encargatura" in refused.value.message_dict["delegate"][0]
+    assert not Delegation.objects.exists()
+
+
+def test_the_configuration_names_more_office_staff(users, settings):
+    settings.DELEGATION_ELIGIBLE_USERS = ["publicador"]
+    assert delegate(users, who="publicador").delegate == users["publicador"]
+    settings.DELEGATION_ELIGIBLE_ROLES = []
+    with pytest.raises(ValidationError):
+        delegate(users, who="revisor1", start=10, end=12)
+
+
+def test_the_delegation_form_says_why_a_person_is_refused(client_for, users):
+    response = client_for("gerente").post(
+        CREATE_URL,
+        {
+            "delegate": users["revisor_rentas"].pk,
+            "starts_on": today().isoformat(),
+            "ends_on": (today() + timedelta(days=3)).isoformat(),
+            "resolution": RESOLUTION,
+        },
+    )
+    assert response.status_code == 400
+    assert "es miembro de Rentas, cuyas solicitudes aprobaría: no puede recibir la encargatura." in (
+        response.content.decode()
+    )
+    assert not Delegation.objects.exists()
+
+
+def test_a_delegate_who_joins_a_unit_does_not_decide_its_requests(users, units):
+    """Membership checked when the power is used too: a delegate added to a unit after
+    the encargatura approves other units' requests, never their own unit's."""
+    delegate(users, who="revisor2")
+    org_services.add_member(units["rentas"], users["revisor2"])
+    own_unit = request_in_state(users, units, State.PENDING_APPROVAL)
+    with pytest.raises(PermissionDenied, match="su propia unidad"):
+        services.approve_request(fresh(users["revisor2"]), own_unit)
+    own_unit.refresh_from_db()
+    assert own_unit.state == State.PENDING_APPROVAL
+    other = request_in_state(users, units, State.PENDING_APPROVAL, author="social1", unit="social")
+    approved = services.approve_request(fresh(users["revisor2"]), other)
     assert approved.approved_on_behalf_of == users["gerente"]
 
 
