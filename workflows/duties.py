@@ -90,19 +90,27 @@ def act_kind(action: str, from_state: str) -> int | None:
 def _rows(request_id):
     """The request's shares and the acts of its history, as one UNION ALL:
     (user id, unit id, unit's group id, kind)."""
-    shares = Share.objects.filter(request_id=request_id).order_by().values_list(
-        "user_id",
-        "unit_id",
-        "unit__group_id",
-        Case(When(revoked_at__isnull=True, then=Value(_ACTIVE_SHARE)), default=Value(_REVOKED_SHARE)),
+    shares = (
+        Share.objects.filter(request_id=request_id)
+        .order_by()
+        .values_list(
+            "user_id",
+            "unit_id",
+            "unit__group_id",
+            Case(When(revoked_at__isnull=True, then=Value(_ACTIVE_SHARE)), default=Value(_REVOKED_SHARE)),
+        )
     )
-    acts = AuditEvent.objects.filter(
-        chain=chain_of(request_id), actor__isnull=False, action__in=CONTENT_ACTIONS + REVIEW_ACTIONS
-    ).order_by().values_list(
-        "actor_id",
-        Value(None, output_field=IntegerField()),
-        Value(None, output_field=IntegerField()),
-        _act_kind_sql(),
+    acts = (
+        AuditEvent.objects.filter(
+            chain=chain_of(request_id), actor__isnull=False, action__in=CONTENT_ACTIONS + REVIEW_ACTIONS
+        )
+        .order_by()
+        .values_list(
+            "actor_id",
+            Value(None, output_field=IntegerField()),
+            Value(None, output_field=IntegerField()),
+            _act_kind_sql(),
+        )
     )
     return shares.union(acts, all=True)
 

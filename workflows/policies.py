@@ -184,6 +184,14 @@ def is_reviewer(user, material_request: MaterialRequest) -> bool:
     return duties.history_of(material_request).is_reviewer(user.pk)
 
 
+def edit_bars_decision(user, material_request: MaterialRequest) -> bool:
+    """Whether editing the submitted request now would take away a decision the user could
+    otherwise make (approve or publish it): the edit page warns them first."""
+    if material_request.state == State.DRAFT or is_reviewer(user, material_request):
+        return False
+    return perm.could_hold(user, perm.APPROVE) or perm.could_hold(user, perm.PUBLISH)
+
+
 def can_view(user, material_request: MaterialRequest) -> bool:
     return perm.has_perm(user, material_request, perm.VIEW)
 

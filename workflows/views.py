@@ -84,6 +84,8 @@ def _render_form(request, *, kind, form, details_form, material_request=None, st
             "form": form,
             "details_form": details_form,
             "material_request": material_request,
+            "edit_bars_decision": material_request is not None
+            and policies.edit_bars_decision(request.user, material_request),
         },
         status=status,
     )

@@ -342,3 +342,17 @@ def test_the_history_is_one_statement_and_counts_what_the_trail_says(histories, 
         people["revisor_publicador"].pk,
         people["gerente"].pk,
     }
+
+
+def test_the_edit_page_warns_who_would_lose_the_decision(users, units, client_for):
+    pending = request_in_state(users, units, State.PENDING_APPROVAL)
+    edit_url = reverse("workflows:request_edit", args=[pending.pk])
+    warning = 'data-testid="edit-bars-decision"'
+    assert warning in client_for("gerente").get(edit_url).content.decode()
+    # revisor1 forwarded it: already out of the decision, nothing to warn about.
+    assert warning not in client_for("revisor1").get(edit_url).content.decode()
+    draft = create_request(users["rentas1"], units["rentas"])
+    draft_page = client_for("rentas1").get(reverse("workflows:request_edit", args=[draft.pk])).content.decode()
+    assert warning not in draft_page
+    edit(users["gerente"], pending, body="Cambio de la gerencia.")
+    assert warning not in client_for("gerente").get(edit_url).content.decode()
