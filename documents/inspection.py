@@ -15,6 +15,7 @@ The limits live in `Limits`; `IMPORT_LIMITS` and `ATTACHMENT_LIMITS` are the two
 docs/ARCHITECTURE.md ("Uploaded documents") explains them.
 """
 
+import hashlib
 import os
 import re
 import zipfile
@@ -46,6 +47,12 @@ class Limits:
     max_images: int = 0
     max_image_bytes: int = 0
     max_images_total: int = 0
+
+    def within(self, other: "Limits") -> bool:
+        """Whether a file that passed these limits passes `other` too (0: no limit)."""
+        names = ("max_entries", "max_total_uncompressed", "max_ratio", "ratio_min_size", "max_xml_part")
+        names += ("max_elements", "max_paragraphs", "max_text_chars")
+        return all(getattr(other, name) == 0 or 0 < getattr(self, name) <= getattr(other, name) for name in names)
 
 
 # The import turns word/document.xml into a body of at most BODY_MAX (60,000) characters, so
@@ -762,13 +769,44 @@ def _check_odf_mimetype(archive: zipfile.ZipFile, kind: str, budget: ByteBudget)
         )
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    kind: str
+    limits: Limits
+    sha256: str
+    counters: Counters
+
+
+def _sha256(uploaded_file) -> str:
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
 def inspect_package(uploaded_file, kind: str, limits: Limits, observers: dict | None = None) -> Counters:
     """Raise InvalidInput (Spanish, specific) unless the upload is a plain, harmless package
     of that kind ("docx", "xlsx", "pptx", "odt" or "ods"). Memory stays within a few chunks
     whatever the file claims; returns the counts.
 
     `observers` maps Word part names to parser targets that see those parts' events once
-    they passed the checks (the import reads the body and the styles that way)."""
+    they passed the checks (the import reads the body and the styles that way).
+
+    A file that passed is marked with its verdict (kind, limits, SHA-256): the import's
+    .docx, inspected under the import's limits, is then not inspected a second time when it
+    is stored as an attachment (attachment limits are looser), as long as its bytes are the
+    same."""
+    verdict = getattr(uploaded_file, "_inspection_verdict", None)
+    if (
+        observers is None
+        and verdict is not None
+        and verdict.kind == kind
+        and verdict.limits.within(limits)
+        and verdict.sha256 == _sha256(uploaded_file)
+    ):
+        return verdict.counters
     size = uploaded_file.size
     uploaded_file.seek(0)
     counters = Counters(limits)
@@ -794,4 +832,5 @@ def inspect_package(uploaded_file, kind: str, limits: Limits, observers: dict | 
         raise damaged(kind) from error
     finally:
         uploaded_file.seek(0)
+    uploaded_file._inspection_verdict = _Verdict(kind, limits, _sha256(uploaded_file), counters)
     return counters

@@ -3,6 +3,7 @@ import's structural inspection (documents.inspection), through the real upload p
 Spanish message naming what is wrong, 400, and nothing stored."""
 
 import gc
+import io
 import os
 import tracemalloc
 import zipfile
@@ -292,3 +293,22 @@ def test_an_attachment_bomb_is_refused_in_bounded_memory(big_bomb):
     finally:
         tracemalloc.stop()
     assert peak < 10 * MB, f"peak {peak / MB:.1f} MB"
+
+
+def test_the_imports_verdict_is_reused_only_for_the_same_bytes(docx_file, monkeypatch):
+    """The import's .docx is not inspected again when stored as an attachment, but a file
+    whose bytes changed after its inspection is."""
+    from documents.importing import extract_docx
+
+    upload = SimpleUploadedFile("a.docx", docx_file)
+    extract_docx(upload)
+    calls = []
+    real = inspection.check_central_directory
+    monkeypatch.setattr(inspection, "check_central_directory", lambda *args: calls.append(1) or real(*args))
+    inspect_upload(upload)
+    assert calls == []
+    hostile_bytes = hostile.rezip(docx_file, add={"word/vbaProject.bin": b"\xd0\xcf"})
+    upload.file, upload.size = io.BytesIO(hostile_bytes), len(hostile_bytes)
+    with pytest.raises(InvalidInput, match="contiene macros"):
+        inspect_upload(upload)
+    assert calls == [1]
