@@ -31,9 +31,10 @@ SCENARIOS = {
         ("websocket", "sqlite", ["--layer", "redis"], "Redis layer"),
     ],
     "docx": [("docx", "sqlite", [], "")],
+    "docx_import": [("docx_import", "sqlite", [], "")],
     "throughput": [("throughput", "postgres", [], "PostgreSQL")],
 }
-ALIASES = {"floor": "approval", "viewflow": "approval", "docs": "docx", "ws": "websocket"}
+ALIASES = {"floor": "approval", "viewflow": "approval", "docs": "docx", "ws": "websocket", "import": "docx_import"}
 CHILD_TIMEOUT = 1800
 
 # Targets of issue 7 (not timed tests: the run reports them).
@@ -223,6 +224,26 @@ def print_docx(result, targets):
     targets.append((f"10-page DOCX < {DOCX_10_PAGES_MS} ms", f"{long_median:.0f} ms", long_median < DOCX_10_PAGES_MS))
 
 
+def print_docx_import(result, targets):
+    budget_s, budget_mb = result["budgets"]["seconds"], result["budgets"]["mb"]
+    print(f"\n== DOCX import under hostile input (issue 13), whole service, {result['runs']} runs ==")
+    print(f"{'case':34}{'zip':>8}{'median':>9}{'worst':>8}{'× 2 s':>7}{'traced':>9}{'× 50 MB':>9}{'RSS +':>8}  outcome")
+    for name, row in result["cases"].items():
+        growth = row["rss_growth_mb"]
+        print(
+            f"{name:34}{row['zip_kb']:>6} KB{row['median_s']:>8.2f}s{row['max_s']:>7.2f}s"
+            f"{row['max_s'] / budget_s:>7.2f}{row['traced_peak_mb']:>6.1f} MB{row['traced_peak_mb'] / budget_mb:>9.2f}"
+            f"{'' if growth is None else f'{growth:.0f} MB':>8}  {row['outcome'][:60]}"
+        )
+    for group in ("accepted", "refused"):
+        rows = [row for row in result["cases"].values() if row["group"] == group]
+        worst_s = max(row["max_s"] for row in rows)
+        worst_mb = max(row["traced_peak_mb"] for row in rows)
+        ok = worst_s < budget_s and worst_mb < budget_mb
+        title = f"DOCX import < {budget_s:.0f} s and < {budget_mb} MB, worst {group}"
+        targets.append((title, f"{worst_s:.2f} s, {worst_mb:.1f} MB", ok))
+
+
 def print_throughput(results, targets):
     print("\n== Approvals per second, 8 concurrent clients (processes, own connections) ==")
     for result in results:
@@ -274,6 +295,8 @@ def main():
         print_websocket(by_scenario["websocket"], targets)
     for result in by_scenario.get("docx", []):
         print_docx(result, targets)
+    for result in by_scenario.get("docx_import", []):
+        print_docx_import(result, targets)
     if "throughput" in by_scenario:
         print_throughput(by_scenario["throughput"], targets)
 

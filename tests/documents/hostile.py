@@ -221,3 +221,35 @@ def odf_bytes(kind: str, *, content: str | None = None, manifest: str | None = N
         ("META-INF/manifest.xml", (manifest or odf_manifest(kind)).encode()),
     ]
     return make_zip(entries + list((add or {}).items()))
+
+
+def issue_example(base: bytes, megabytes: int = 30) -> bytes:
+    """The issue's file: small on disk, word/document.xml of tens of MB of empty paragraphs
+    (streamed into the zip, never held whole)."""
+    out = io.BytesIO(rezip(base, drop=("word/document.xml",)))
+    head, tail = document_xml(base, "").encode().split(b"<w:body>")
+    info = zipfile.ZipInfo("word/document.xml")
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(out, "a") as archive, archive.open(info, "w") as entry:
+        entry.write(head + b"<w:body>")
+        block = b"<w:p/>" * (1024 * 1024 // 6)
+        for _ in range(megabytes):
+            entry.write(block)
+        entry.write(tail)
+    return out.getvalue()
+
+
+def lie_about_size(data: bytes, name: str, claimed: int) -> bytes:
+    """The entry's local and central headers claim `claimed` bytes uncompressed."""
+    data = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo(name)
+    claim = claimed.to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = claim
+    position = data.find(b"PK\x01\x02")
+    while data[position + 46 : position + 46 + int.from_bytes(data[position + 28 : position + 30], "little")] != (
+        name.encode()
+    ):
+        position = data.find(b"PK\x01\x02", position + 4)
+    data[position + 24 : position + 28] = claim
+    return bytes(data)

@@ -6,7 +6,6 @@ import gc
 import io
 import os
 import tracemalloc
-import zipfile
 
 import docx
 import pytest
@@ -297,43 +296,8 @@ def test_text_right_at_the_limit_passes_inspection_one_character_more_is_refused
 
 
 @pytest.fixture(scope="module")
-def issue_example(base, tmp_path_factory):
-    """The issue's file: small on disk, word/document.xml of 30 MB of empty paragraphs."""
-    path = tmp_path_factory.mktemp("issue") / "vacio.docx"
-    path.write_bytes(hostile.rezip(base, drop=("word/document.xml",)))
-    head, tail = hostile.document_xml(base, "").encode().split(b"<w:body>")
-    with (
-        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
-        archive.open(deflated("word/document.xml"), "w") as entry,
-    ):
-        entry.write(head + b"<w:body>")
-        block = b"<w:p/>" * (MB // 6)
-        for _ in range(30):
-            entry.write(block)
-        entry.write(tail)
-    return path.read_bytes()
-
-
-def deflated(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
-
-
-def lie_about_size(data: bytes, name: str, claimed: int) -> bytes:
-    """The entry's local and central headers claim `claimed` bytes uncompressed."""
-    data = bytearray(data)
-    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
-        info = archive.getinfo(name)
-    claim = claimed.to_bytes(4, "little")
-    data[info.header_offset + 22 : info.header_offset + 26] = claim
-    position = data.find(b"PK\x01\x02")
-    while data[position + 46 : position + 46 + int.from_bytes(data[position + 28 : position + 30], "little")] != (
-        name.encode()
-    ):
-        position = data.find(b"PK\x01\x02", position + 4)
-    data[position + 24 : position + 28] = claim
-    return bytes(data)
+def issue_example(base):
+    return hostile.issue_example(base, megabytes=30)
 
 
 def test_the_issues_document_is_refused_before_reading_it(issue_example):
@@ -345,7 +309,7 @@ def test_the_issues_document_is_refused_before_reading_it(issue_example):
 
 
 def test_the_issues_document_with_lying_headers_stops_at_the_first_limit(issue_example):
-    liar = lie_about_size(issue_example, "word/document.xml", 1 * MB)
+    liar = hostile.lie_about_size(issue_example, "word/document.xml", 1 * MB)
     outcome, peak, _growth = traced(lambda: inspect_docx(upload(liar)))
     assert isinstance(outcome, InvalidInput)
     assert "más de 30.000 párrafos" in outcome.message
