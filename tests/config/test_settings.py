@@ -58,6 +58,8 @@ print(json.dumps({"journal_mode": journal_mode, "busy_timeout": busy_timeout,
 """
 
 STRONG_SECRET_KEY = secrets.token_urlsafe(64)  # 86 characters, far above check --deploy's 50
+# Production refuses to start without the audit checkpoints' key (audit/sealing.py).
+CHECKPOINT_KEY = secrets.token_urlsafe(48)
 PRODUCTION = "config.settings.production"
 
 
@@ -115,6 +117,7 @@ def test_production_passes_check_deploy_without_warnings():
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         SECRET_KEY=STRONG_SECRET_KEY,
         ALLOWED_HOSTS="example.gob.pe",
+        AUDIT_CHECKPOINT_KEY=CHECKPOINT_KEY,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -155,6 +158,7 @@ def test_production_collectstatic_builds_the_manifest(tmp_path):
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         SECRET_KEY=STRONG_SECRET_KEY,
         ALLOWED_HOSTS="example.gob.pe",
+        AUDIT_CHECKPOINT_KEY=CHECKPOINT_KEY,
         STATIC_ROOT=str(static_root),
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -176,6 +180,7 @@ def test_production_reads_mail_server_from_email_url():
         "DEBUG",
         SECRET_KEY=STRONG_SECRET_KEY,
         ALLOWED_HOSTS="example.gob.pe",
+        AUDIT_CHECKPOINT_KEY=CHECKPOINT_KEY,
         EMAIL_URL="smtp+tls://avisos:clave@correo.example.gob.pe:587",
     )
     assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
