@@ -225,6 +225,11 @@ def macros() -> InvalidInput:
     )
 
 
+def embedded_objects() -> str:
+    # Charts pasted from Excel are the embedded objects people meet most: say what to do.
+    return _("objetos incrustados u OLE (un gráfico de Excel, por ejemplo: péguelo como imagen)")
+
+
 def reaches_out(what: str, part: str) -> InvalidInput:
     return InvalidInput(
         _(
@@ -267,7 +272,7 @@ def _check_entry_kind(name: str, kind: str) -> None:
     if parts[-1] in MACRO_NAMES or odf_macros:
         raise macros()
     if any(part in EMBEDDING_FOLDERS for part in parts[:-1]):
-        raise reaches_out(_("objetos incrustados u OLE"), name)
+        raise reaches_out(embedded_objects(), name)
     if len(parts) > 2 and parts[0] == "xl" and parts[1] == "externallinks":
         raise reaches_out(_("vínculos a otros libros"), name)
 
@@ -524,7 +529,7 @@ class _ContentTypes(_PartTarget):
         if "macroenabled" in content_type or "vbaproject" in content_type or "vbadata" in content_type:
             raise macros()
         if "oleobject" in content_type or "activex" in content_type:
-            raise reaches_out(_("objetos incrustados u OLE"), self.part)
+            raise reaches_out(embedded_objects(), self.part)
 
 
 class _Field:

@@ -145,7 +145,10 @@ REACHING_OUT = {
         lambda base: hostile.add_relationship(base, "rId91", "aFChunk", "afchunk.mht", external=False),
         "altChunk",
     ),
-    "embeddings-folder": (lambda base: hostile.rezip(base, add={"word/embeddings/oleObject1.bin": b"\xd0\xcf"}), "OLE"),
+    "embeddings-folder": (
+        lambda base: hostile.rezip(base, add={"word/embeddings/oleObject1.bin": b"\xd0\xcf"}),
+        "péguelo como imagen",
+    ),
     "activex-folder": (lambda base: hostile.rezip(base, add={"word/activeX/activeX1.xml": b"<x/>"}), "OLE"),
     "ole-relationship": (
         lambda base: hostile.add_relationship(base, "rId92", "oleObject", "embeddings/o.bin", external=False),
