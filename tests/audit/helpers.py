@@ -5,8 +5,11 @@ triggers (audit/0007, documents/0003), change rows with raw SQL, put the trigger
 On PostgreSQL the triggers refuse the tampering itself, so the tests that use this are
 SQLite-only."""
 
+import io
 from contextlib import contextmanager
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import TestCase
 
@@ -40,3 +43,13 @@ def checkpoint(**kwargs):
     commit of a real transaction would; a test's transaction never commits."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return create_checkpoint(**kwargs)
+
+
+def run_verify(*args):
+    """`manage.py audit_verify` as an auditor runs it: (exit status, output, errors)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("audit_verify", *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return error.returncode, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()

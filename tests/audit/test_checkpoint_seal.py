@@ -6,13 +6,10 @@ refuse the tampering itself, see test_write_once_triggers.py)."""
 
 import hashlib
 import hmac
-import io
 import json
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +19,7 @@ from audit.models import AuditCheckpoint, AuditEvent
 from audit.services import chain_for, create_checkpoint, record_event
 from audit.verification import verify_all
 from config import periodic
-from tests.audit.helpers import checkpoint, raw
+from tests.audit.helpers import checkpoint, raw, run_verify
 from tests.conftest import sqlite_only_because
 from tests.factories import request_in_state
 from workflows.models import State
@@ -40,15 +37,6 @@ def published(users, units):
 @pytest.fixture
 def copy_path(checkpoint_dir):
     return checkpoint_dir / outside_copy.FILENAME
-
-
-def run_verify(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("audit_verify", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return error.returncode, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def first_divergence(err: str) -> str:

@@ -13,7 +13,7 @@ from audit.hashing import compute_hash
 from audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent
 from audit.services import chain_for, chain_heads, record_event
 from audit.verification import verify_all, verify_chain
-from tests.audit.helpers import checkpoint, raw
+from tests.audit.helpers import checkpoint, raw, run_verify
 from tests.conftest import sqlite_only_because
 from tests.factories import request_in_state
 from workflows.models import State
@@ -29,15 +29,6 @@ TAMPERS = sqlite_only_because("PostgreSQL's append-only triggers refuse the tamp
 @pytest.fixture
 def published(users, units):
     return request_in_state(users, units, State.PUBLISHED)
-
-
-def run_verify(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("audit_verify", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return error.returncode, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def event_at(material_request, sequence):

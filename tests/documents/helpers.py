@@ -2,17 +2,20 @@
 through documents.services.record_version, in the transaction of a change."""
 
 import io
+import os
 import struct
 import zlib
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from docx import Document
 
+from audit.selectors import events_for
 from documents.services import record_version
 from tests.factories import request_in_state
 from workflows import services
-from workflows.models import Kind, MaterialRequest, State
+from workflows.models import Attachment, Kind, MaterialRequest, State
 
 REASON_FOR_STATE = {
     State.DRAFT: "edit",
@@ -80,3 +83,20 @@ def footer_xml(document) -> str:
 
 def table_rows(table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def media_files():
+    return sorted(os.path.join(root, name) for root, _dirs, names in os.walk(settings.MEDIA_ROOT) for name in names)
+
+
+def snapshot(material_request):
+    """What a refused import or upload must leave as it was: the body, the revision, the
+    attachments, the audit trail and the files in media storage."""
+    material_request.refresh_from_db()
+    return {
+        "body": material_request.body,
+        "revision": material_request.revision,
+        "attachments": Attachment.objects.filter(request=material_request).count(),
+        "events": events_for(material_request).count(),
+        "media": media_files(),
+    }

@@ -4,23 +4,21 @@ tried just under (accepted) and just over (refused)."""
 
 import gc
 import io
-import os
 import tracemalloc
 
 import docx
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audit.selectors import events_for
 from documents import inspection
 from documents.importing import extract_docx, import_docx_into_draft, inspect_docx
 from documents.inspection import IMPORT_LIMITS
 from tests.documents import hostile
+from tests.documents.helpers import snapshot
 from tests.factories import create_request
 from workflows.exceptions import InvalidInput
-from workflows.models import BODY_MAX, Attachment
+from workflows.models import BODY_MAX
 
 MB = 1024 * 1024
 LIMITS = IMPORT_LIMITS
@@ -34,21 +32,6 @@ def base():
 
 def upload(data: bytes, name="comunicado.docx"):
     return SimpleUploadedFile(name, data)
-
-
-def media_files():
-    return sorted(os.path.join(root, name) for root, _dirs, names in os.walk(settings.MEDIA_ROOT) for name in names)
-
-
-def snapshot(material_request):
-    material_request.refresh_from_db()
-    return {
-        "body": material_request.body,
-        "revision": material_request.revision,
-        "attachments": Attachment.objects.filter(request=material_request).count(),
-        "events": events_for(material_request).count(),
-        "media": media_files(),
-    }
 
 
 def traced(function):

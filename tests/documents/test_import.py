@@ -10,7 +10,6 @@ import zlib
 
 import docx
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,6 +17,8 @@ from django.urls import reverse
 from audit.selectors import events_for
 from documents import importing, inspection
 from documents.importing import extract_docx, import_docx_into_draft, inspect_docx
+from tests.documents.helpers import snapshot
+from tests.documents.hostile import rezip
 from tests.factories import create_request, request_in_state
 from workflows.exceptions import InvalidInput, StaleRequest
 from workflows.models import Attachment, State
@@ -61,19 +62,6 @@ def make_docx(*, with_image=True, body_paragraphs=("Primer párrafo del aviso.",
         document.add_picture(io.BytesIO(PNG))
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
-
-
-def rezip(source: bytes, *, replace=None, add=None, drop=()) -> bytes:
-    replace, add = replace or {}, add or {}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            if info.filename in drop:
-                continue
-            new.writestr(info.filename, replace.get(info.filename, old.read(info.filename)))
-        for name, data in add.items():
-            new.writestr(name, data)
     return out.getvalue()
 
 
@@ -228,21 +216,6 @@ def hostile_upload(request, plain_docx, zip_bomb, tmp_path):
         return SimpleUploadedFile(name, content), message
 
     return build
-
-
-def media_files():
-    return sorted(os.path.join(root, name) for root, _dirs, names in os.walk(settings.MEDIA_ROOT) for name in names)
-
-
-def snapshot(material_request):
-    material_request.refresh_from_db()
-    return {
-        "body": material_request.body,
-        "revision": material_request.revision,
-        "attachments": Attachment.objects.filter(request=material_request).count(),
-        "events": events_for(material_request).count(),
-        "media": media_files(),
-    }
 
 
 # --- the hostile corpus -----------------------------------------------------------------------
