@@ -301,7 +301,7 @@ def main():
         print_throughput(by_scenario["throughput"], targets)
 
     if targets:
-        print("\n== Targets (issue 7) ==")
+        print("\n== Targets ==")
         for title, figure, ok in targets:
             print(f"{'met   ' if ok else 'MISSED'}  {title}: {figure}")
     for note in notes:
