@@ -1,7 +1,8 @@
 """The one way to write to the audit log."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from . import context, outside_copy, sealing
@@ -15,7 +16,18 @@ REQUEST_MODEL = "workflows.materialrequest"
 def chain_for(obj) -> str:
     if obj is None:
         return GLOBAL_CHAIN
-    return f"{obj._meta.model_name}:{obj.pk}"
+    return chain_name(type(obj), obj.pk)
+
+
+def chain_name(model, pk) -> str:
+    """The chain of the object of `model` with this id: "<model name>:<pk>"."""
+    return f"{model._meta.model_name}:{pk}"
+
+
+def chain_expression(model, pk_ref: str):
+    """`chain_name` in SQL, for the object whose id is the outer query's `pk_ref` column:
+    a subquery on a chain's events then runs from its (chain, sequence) index."""
+    return Concat(Value(f"{model._meta.model_name}:"), Cast(OuterRef(pk_ref), CharField()))
 
 
 def record_event(

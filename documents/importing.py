@@ -29,23 +29,16 @@ from workflows.models import BODY_MAX, MaterialRequest, State
 
 from . import inspection
 from .inspection import IMPORT_LIMITS, W
+from .rendering import JPEG_MAGIC, PNG_MAGIC
 
-# The limits themselves live in documents.inspection (IMPORT_LIMITS); these names stay for
-# the code and tests that know them.
-MB = inspection.MB
+# The limits live in documents.inspection (IMPORT_LIMITS).
 DEFAULT_MAX_BYTES = inspection.DEFAULT_IMPORT_MAX_BYTES
-MAX_ENTRIES = IMPORT_LIMITS.max_entries
-MAX_TOTAL_UNCOMPRESSED = IMPORT_LIMITS.max_total_uncompressed
-MAX_RATIO = IMPORT_LIMITS.max_ratio
-RATIO_MIN_SIZE = IMPORT_LIMITS.ratio_min_size
-MAX_IMAGES = IMPORT_LIMITS.max_images
 MAX_IMAGE_BYTES = IMPORT_LIMITS.max_image_bytes
 
 DOCUMENT_PART = inspection.OOXML_MAIN_PARTS["docx"]
 STYLES_PART = "word/styles.xml"
-CONTENT_TYPES_PART = inspection.CONTENT_TYPES_PART
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-IMAGE_MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+IMAGE_MAGIC = {".png": PNG_MAGIC, ".jpg": JPEG_MAGIC, ".jpeg": JPEG_MAGIC}
 HEADING_STYLE = re.compile(r"^(?:heading|título|titulo)\s+(\d)$", re.IGNORECASE)
 TITLE_STYLES = {"title", "título", "titulo"}
 LIST_STYLE_PREFIXES = ("list", "lista")
@@ -86,15 +79,6 @@ def max_upload_bytes() -> int:
     return getattr(settings, "DOCX_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def _macros() -> InvalidInput:
-    return InvalidInput(
-        _(
-            "El documento contiene macros y por seguridad no se puede importar. "
-            "Guárdelo como «Documento de Word (.docx)» sin macros y vuelva a intentarlo."
-        )
-    )
-
-
 def _unreadable() -> InvalidInput:
     return InvalidInput(
         _("No se pudo leer el documento de Word; ábralo, guárdelo de nuevo como .docx y vuelva a intentarlo.")
@@ -107,7 +91,7 @@ def _unreadable() -> InvalidInput:
 def _check_name(uploaded_file) -> None:
     ext = os.path.splitext((uploaded_file.name or "").strip())[1].lower()
     if ext == ".docm":
-        raise _macros()
+        raise inspection.macros()
     if ext != ".docx":
         raise InvalidInput(_("Solo se pueden importar documentos de Word con extensión .docx."))
 

@@ -28,10 +28,10 @@ lists and the inbox). Both read the same rows, and tests check they agree.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from audit.models import AuditEvent
+from audit.services import chain_expression, chain_name
 
 from .models import MaterialRequest, Share, State
 
@@ -43,11 +43,6 @@ REVIEW_ACTIONS = ("forward", "observe")
 FOUR_EYES = frozenset({"approve", "publish", "urgent_publish"})
 
 _ACTIVE_SHARE, _REVOKED_SHARE, _AUTHOR_ACT, _REVIEW_ACT = 0, 1, 2, 3
-
-
-def chain_of(request_id) -> str:
-    """The request's audit chain (audit.services.chain_for), from its id."""
-    return f"{MaterialRequest._meta.model_name}:{request_id}"
 
 
 @dataclass
@@ -102,7 +97,9 @@ def _rows(request_id):
     )
     acts = (
         AuditEvent.objects.filter(
-            chain=chain_of(request_id), actor__isnull=False, action__in=CONTENT_ACTIONS + REVIEW_ACTIONS
+            chain=chain_name(MaterialRequest, request_id),
+            actor__isnull=False,
+            action__in=CONTENT_ACTIONS + REVIEW_ACTIONS,
         )
         .order_by()
         .values_list(
@@ -163,10 +160,6 @@ def forget(material_request: MaterialRequest) -> None:
 # --- the same rules in SQL, for lists and the inbox ------------------------------------------
 
 
-def _chain_ref(request_ref: str):
-    return Concat(Value(f"{MaterialRequest._meta.model_name}:"), Cast(OuterRef(request_ref), CharField()))
-
-
 def authored_by(user, request_ref: str) -> Q:
     """True where the user is one of the request's authors. `request_ref` names the
     outer query's column holding the request id (for example "pk" or
@@ -176,14 +169,17 @@ def authored_by(user, request_ref: str) -> Q:
         Q(user=user) | Q(unit__memberships__user=user)
     )
     drafted = AuditEvent.objects.filter(
-        chain=_chain_ref(request_ref), actor=user, action__in=CONTENT_ACTIONS, from_state__in=("", State.DRAFT)
+        chain=chain_expression(MaterialRequest, request_ref),
+        actor=user,
+        action__in=CONTENT_ACTIONS,
+        from_state__in=("", State.DRAFT),
     )
     return Q(Exists(the_request)) | Q(Exists(shared)) | Q(Exists(drafted))
 
 
 def reviewed_by(user, request_ref: str) -> Q:
     """True where the user forwarded, observed or edited the submitted request."""
-    acts = AuditEvent.objects.filter(chain=_chain_ref(request_ref), actor=user).filter(
+    acts = AuditEvent.objects.filter(chain=chain_expression(MaterialRequest, request_ref), actor=user).filter(
         Q(action__in=REVIEW_ACTIONS) | (Q(action__in=CONTENT_ACTIONS) & ~Q(from_state__in=("", State.DRAFT)))
     )
     return Q(Exists(acts))

@@ -14,15 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from approvals import services as flow_sync
 from audit.models import AuditEvent
-from audit.services import record_event
+from audit.services import chain_expression, record_event
 from documents.models import DocumentVersion
 from documents.services import record_version
 from notifications.services import notify_transition
@@ -59,8 +58,7 @@ def _clean_reason(action: policies.Action, comment: str) -> str:
 def _lock(material_request: MaterialRequest) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
     BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
-    chain = Concat(Value("materialrequest:"), Cast(OuterRef("pk"), CharField()))
-    head = AuditEvent.objects.filter(chain=chain).order_by("-sequence")
+    head = AuditEvent.objects.filter(chain=chain_expression(MaterialRequest, "pk")).order_by("-sequence")
     return (
         MaterialRequest.objects.select_for_update(of=("self",))
         .select_related("unit__municipality", "author")
