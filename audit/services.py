@@ -16,11 +16,13 @@ REQUEST_MODEL = "workflows.materialrequest"
 def chain_for(obj) -> str:
     if obj is None:
         return GLOBAL_CHAIN
-    return chain_name(type(obj), obj.pk)
+    # obj's own _meta, not type(obj)'s: a lazy user (request.user) is a proxy object.
+    return chain_name(obj, obj.pk)
 
 
 def chain_name(model, pk) -> str:
-    """The chain of the object of `model` with this id: "<model name>:<pk>"."""
+    """The chain of the object of `model` (a model or one of its instances) with this id:
+    "<model name>:<pk>"."""
     return f"{model._meta.model_name}:{pk}"
 
 
