@@ -15,22 +15,17 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organization.models import Unit
 
+# The states live in the lifecycle specification; most code reads them from here.
+from .lifecycle import EDITABLE_STATES as EDITABLE_STATES
+from .lifecycle import OPEN_STATES as OPEN_STATES
+from .lifecycle import State, fsm_arguments
+
 
 class Kind(models.TextChoices):
     PUBLICATION = "publication", _("Publicación")
     CAMPAIGN = "campaign", _("Campaña")
     SPEECH = "speech", _("Discurso del Alcalde")
     SIGNAGE = "signage", _("Señalización de locales")
-
-
-class State(models.TextChoices):
-    DRAFT = "borrador", _("Borrador")
-    IN_REVIEW = "en_revision", _("En revisión")
-    PENDING_APPROVAL = "pendiente_aprobacion", _("Pendiente de aprobación")
-    APPROVED = "aprobado", _("Aprobado")
-    PUBLISHED = "publicado", _("Publicado")
-    CANCELLED = "anulado", _("Anulado")
-    WITHDRAWN = "retirado", _("Retirado")
 
 
 # The final step reads per kind: a speech is delivered, a sign is installed.
@@ -45,10 +40,6 @@ PUBLISHED_LABELS = {
 SHORT_TEXT_MAX = 2_000
 SUMMARY_MAX = 1_000
 BODY_MAX = 60_000
-
-OPEN_STATES = (State.DRAFT, State.IN_REVIEW, State.PENDING_APPROVAL)
-# States whose content is still being worked on and may be edited.
-EDITABLE_STATES = (State.DRAFT, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED)
 
 
 class ReferenceSequence(models.Model):
@@ -170,40 +161,40 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions ----------------------------------------------------------------
 
-    @transition(field=state, source=State.DRAFT, target=State.IN_REVIEW)
+    @transition(**fsm_arguments("submit"))
     def submit(self, at):
         self.submitted_at = at
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.PENDING_APPROVAL)
+    @transition(**fsm_arguments("forward"))
     def forward(self, by):
         self.forwarded_by = by
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.DRAFT)
+    @transition(**fsm_arguments("observe"))
     def observe(self):
         pass
 
-    @transition(field=state, source=State.PENDING_APPROVAL, target=State.DRAFT)
+    @transition(**fsm_arguments("return_to_unit"))
     def return_to_unit(self):
         self.forwarded_by = None
 
-    @transition(field=state, source=State.PENDING_APPROVAL, target=State.APPROVED)
+    @transition(**fsm_arguments("approve"))
     def approve(self, by, at, on_behalf_of=None):
         self.approved_by = by
         self.approved_at = at
         self.approved_on_behalf_of = on_behalf_of
 
-    @transition(field=state, source=State.PENDING_APPROVAL, target=State.CANCELLED)
+    @transition(**fsm_arguments("reject"))
     def reject(self, reason):
         self.cancel_reason = reason
 
-    @transition(field=state, source=State.APPROVED, target=State.PENDING_APPROVAL)
+    @transition(**fsm_arguments("reopen"))
     def reopen(self):
         """Content changed after approval: the approval no longer covers it."""
         self.approved_by = None
         self.approved_at = None
         self.approved_on_behalf_of = None
 
-    @transition(field=state, source=State.APPROVED, target=State.PUBLISHED)
+    @transition(**fsm_arguments("publish"))
     def publish(self, by, at, channel, date, url):
         self._record_publication(by, at, channel, date, url)
 
@@ -222,12 +213,7 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     def awaits_post_review(self) -> bool:
         return self.urgent and self.urgent_reviewed_at is None
 
-    @transition(
-        field=state,
-        source=[State.IN_REVIEW, State.PENDING_APPROVAL],
-        target=State.PUBLISHED,
-        conditions=[is_urgent_eligible],
-    )
+    @transition(**fsm_arguments("publish_urgently"))
     def publish_urgently(self, by, at, channel, date, url, reason):
         """The gerente approves and publishes at once; flagged until reviewed afterwards."""
         self.approved_by = by
@@ -236,16 +222,16 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
         self.urgent_reason = reason
         self._record_publication(by, at, channel, date, url)
 
-    @transition(field=state, source=State.PUBLISHED, target=State.PUBLISHED, conditions=[awaits_post_review])
+    @transition(**fsm_arguments("review_after_publication"))
     def review_after_publication(self, by, at):
         self.urgent_reviewed_by = by
         self.urgent_reviewed_at = at
 
-    @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
+    @transition(**fsm_arguments("cancel"))
     def cancel(self, reason):
         self.cancel_reason = reason
 
-    @transition(field=state, source=State.PUBLISHED, target=State.WITHDRAWN)
+    @transition(**fsm_arguments("withdraw"))
     def withdraw(self, reason):
         self.withdrawal_reason = reason
 

@@ -17,6 +17,26 @@ from organization.roles import Role
 from organization.selectors import delegators_for, roles_of, unit_ids_of
 
 from . import duties
+
+# The codenames and audiences are the lifecycle specification's; re-exported here.
+from .lifecycle import (  # noqa: F401
+    ACCESS,
+    ALL_CODENAMES,
+    APPROVE,
+    CANCEL,
+    CHANGE,
+    DELEGABLE,
+    POSTREVIEW,
+    PUBLISH,
+    REVIEW,
+    SEEN_ONCE_SUBMITTED,
+    SHARED,
+    SUBMIT,
+    TRANSITIONS,
+    UNIT,
+    VIEW,
+    WITHDRAW,
+)
 from .models import (
     MaterialRequest,
     MaterialRequestGroupObjectPermission,
@@ -24,79 +44,43 @@ from .models import (
     State,
 )
 
-VIEW = "view_materialrequest"
-CHANGE = "change_materialrequest"
-SUBMIT = "submit_materialrequest"
-REVIEW = "review_materialrequest"
-APPROVE = "approve_materialrequest"
-PUBLISH = "publish_materialrequest"
-CANCEL = "cancel_materialrequest"
-WITHDRAW = "withdraw_materialrequest"
-POSTREVIEW = "postreview_materialrequest"
-ALL_CODENAMES = (VIEW, CHANGE, SUBMIT, REVIEW, APPROVE, PUBLISH, CANCEL, WITHDRAW, POSTREVIEW)
 
-# Audiences that are not role groups.
-UNIT = "unit"  # the requesting unit's group
-SHARED = "shared"  # units and people a unit head shared the request with
+def _derive_grants():
+    """State -> audience -> codenames, from the specification: who sees and edits the
+    request in each state, plus each action's permission for its holders in its source
+    states (those of an action whose grant follows its condition are kept apart)."""
+    grants: dict = {}
+    conditional: dict = {}
+    for state, access in ACCESS.items():
+        in_state = grants.setdefault(state, {})
+        for audience in access.view:
+            in_state.setdefault(audience, set()).add(VIEW)
+        for audience in access.change:
+            in_state.setdefault(audience, set()).add(CHANGE)
+    for row in TRANSITIONS:
+        for state, audiences in row.holders.items():
+            target = conditional.setdefault(row.condition, {}) if row.grant_follows_condition else grants
+            for audience in audiences:
+                target.setdefault(state, {}).setdefault(audience, set()).add(row.permission)
+    return grants, conditional
 
-READERS = {Role.TRANSPARENCIA: {VIEW}, Role.AUDITOR: {VIEW}}
-GRANTS = {
-    State.DRAFT: {UNIT: {VIEW, CHANGE, SUBMIT, CANCEL}, SHARED: {VIEW, CHANGE}},
-    State.IN_REVIEW: {
-        UNIT: {VIEW, CANCEL},
-        SHARED: {VIEW},
-        Role.REVISOR: {VIEW, CHANGE, REVIEW},
-        # APPROVE here serves the urgent path; the FSM keeps ordinary approval for later.
-        Role.GERENTE: {VIEW, CHANGE, CANCEL, APPROVE},
-    },
-    State.PENDING_APPROVAL: {
-        UNIT: {VIEW, CANCEL},
-        SHARED: {VIEW},
-        Role.REVISOR: {VIEW, CHANGE},
-        Role.GERENTE: {VIEW, CHANGE, CANCEL, APPROVE},
-    },
-    State.APPROVED: {
-        UNIT: {VIEW},
-        SHARED: {VIEW},
-        Role.REVISOR: {VIEW, CHANGE},
-        Role.GERENTE: {VIEW, CHANGE},
-        Role.PUBLICADOR: {VIEW, PUBLISH},
-    },
-    State.PUBLISHED: {
-        UNIT: {VIEW},
-        SHARED: {VIEW},
-        Role.REVISOR: {VIEW},
-        Role.GERENTE: {VIEW, WITHDRAW},
-        Role.PUBLICADOR: {VIEW, WITHDRAW},
-        **READERS,
-    },
-    State.CANCELLED: {UNIT: {VIEW}, SHARED: {VIEW}},
-    State.WITHDRAWN: {
-        UNIT: {VIEW},
-        SHARED: {VIEW},
-        Role.REVISOR: {VIEW},
-        Role.GERENTE: {VIEW},
-        Role.PUBLICADOR: {VIEW},
-        **READERS,
-    },
-}
+
+GRANTS, CONDITIONAL_GRANTS = _derive_grants()
 # Once submitted, the office keeps seeing a request, even back in draft or cancelled.
-AFTER_SUBMISSION = {Role.REVISOR: {VIEW}, Role.GERENTE: {VIEW}}
-# An urgent publication waits for a second person's review.
-URGENT_UNREVIEWED = {Role.REVISOR: {POSTREVIEW}, Role.GERENTE: {POSTREVIEW}}
-# What an active delegate (encargado) holds in the gerente's name.
-DELEGABLE = {VIEW, APPROVE}
+AFTER_SUBMISSION = {audience: {VIEW} for audience in SEEN_ONCE_SUBMITTED}
 
 
 def grants_for(material_request: MaterialRequest) -> dict[str, set[str]]:
     """Audience -> codenames for the request as it is now."""
-    grants = {audience: set(codenames) for audience, codenames in GRANTS[State(material_request.state)].items()}
+    state = State(material_request.state)
+    grants = {audience: set(codenames) for audience, codenames in GRANTS.get(state, {}).items()}
     if material_request.submitted_at is not None:
         for audience, codenames in AFTER_SUBMISSION.items():
             grants.setdefault(audience, set()).update(codenames)
-    if material_request.urgent and material_request.urgent_reviewed_at is None:
-        for audience, codenames in URGENT_UNREVIEWED.items():
-            grants.setdefault(audience, set()).update(codenames)
+    for condition, by_state in CONDITIONAL_GRANTS.items():
+        if state in by_state and getattr(material_request, condition)():
+            for audience, codenames in by_state[state].items():
+                grants.setdefault(audience, set()).update(codenames)
     return grants
 
 
@@ -300,7 +284,8 @@ def acting_for(user, material_request: MaterialRequest, codename: str):
 def _audiences_of(codename: str) -> frozenset:
     """Every audience that some state of some request gives `codename` to."""
     audiences = set()
-    for grants in (*GRANTS.values(), AFTER_SUBMISSION, URGENT_UNREVIEWED):
+    conditional = [grants for by_state in CONDITIONAL_GRANTS.values() for grants in by_state.values()]
+    for grants in (*GRANTS.values(), AFTER_SUBMISSION, *conditional):
         audiences.update(audience for audience, codenames in grants.items() if codename in codenames)
     return frozenset(audiences)
 
@@ -338,16 +323,18 @@ def objects_with_perm(user, codename: str, *, among=None):
     return requests
 
 
-def perm_filter(user, codename: str, field: str = "pk", *, among=None) -> Q:
+def perm_filter(user, codename: str, field: str = "pk", *, among=None, own: bool = False) -> Q:
     """A filter on `field` (a request id) that holds exactly where `objects_with_perm`
     would include the request: the user's own rows, their groups' rows and, for a
     delegable codename, those of the gerentes they stand in for. Lean subqueries on
     guardian's direct tables (their covering indexes, no join, no cast), cheap to build
     and to run inside a larger query; an inactive or anonymous user matches nothing.
-    `among` (request ids) restricts the subqueries to those requests' rows."""
+    `among` (request ids) restricts the subqueries to those requests' rows; `own` leaves
+    the encargaturas out (the power held in person)."""
     if not user.is_authenticated or not user.is_active:
         return Q(**{f"{field}__in": []})
-    holders = [user.pk, *(delegator.pk for delegator in delegators_for(user) if codename in DELEGABLE)]
+    delegated = codename in DELEGABLE and not own
+    holders = [user.pk, *(delegator.pk for delegator in delegators_for(user) if delegated)]
     permission_id = _permission_ids()[codename]
     own = MaterialRequestUserObjectPermission.objects.filter(user_id__in=holders, permission_id=permission_id)
     groups = get_user_model().groups.through.objects.filter(user_id__in=holders).values("group_id")
