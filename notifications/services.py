@@ -10,7 +10,7 @@ there is logged and never reaches the person who made the change.
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -27,18 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config import taskqueue
-from organization.models import Delegation, Membership
 from organization.selectors import municipality_name
-from workflows import duties
-from workflows import permissions as perm
+from workflows import lifecycle, policy
 from workflows.exceptions import InvalidInput
 from workflows.models import (
     OPEN_STATES,
     MaterialRequest,
-    MaterialRequestGroupObjectPermission,
-    MaterialRequestUserObjectPermission,
 )
-from workflows.models import Kind as RequestKind
 from workflows.policies import can_view
 
 from . import tasks
@@ -63,40 +58,12 @@ FANOUT_GROUP = "live-fanout"
 
 # --- who hears of a transition ---------------------------------------------------------------
 
-# Per action, in order of precedence: (audience, kind). A person in two audiences gets
-# one notification, of the first kind that names them.
-PLANS = {
-    "submit": [("reviewers", Kind.NEW_SUBMISSION)],
-    "forward": [("approvers", Kind.TASK_ASSIGNED)],
-    "observe": [("requesters", Kind.OBSERVATION)],
-    "return": [("requesters", Kind.RETURNED)],
-    "approve": [("author", Kind.APPROVAL), ("publishers", Kind.TASK_ASSIGNED)],
-    "reject": [("author", Kind.REJECTION)],
-    "publish": [("requesters", Kind.PUBLICATION)],
-    "urgent_publish": [("author", Kind.URGENT_PUBLICATION), ("post_reviewers", Kind.URGENT_PUBLICATION)],
-    "post_review": [("author", Kind.URGENT_PUBLICATION)],
-    "cancel": [("viewers", Kind.CANCELLATION)],
-    "withdraw": [("requesters", Kind.WITHDRAWAL)],
-    "reopen": [("approvers", Kind.TASK_ASSIGNED)],
-}
-
-MESSAGES = {
-    "submit": gettext_lazy("%(actor)s envió %(request)s a revisión"),
-    "forward": gettext_lazy("%(actor)s derivó %(request)s a aprobación"),
-    "observe": gettext_lazy("%(actor)s devolvió %(request)s con observaciones"),
-    "return": gettext_lazy("%(actor)s devolvió %(request)s a la unidad"),
-    "approve": gettext_lazy("%(actor)s aprobó %(request)s"),
-    ("approve", Kind.TASK_ASSIGNED): gettext_lazy("%(actor)s aprobó %(request)s: queda lista para publicar"),
-    "reject": gettext_lazy("%(actor)s rechazó %(request)s"),
-    "publish": gettext_lazy("%(actor)s publicó %(request)s"),
-    ("publish", RequestKind.SPEECH): gettext_lazy("%(actor)s registró %(request)s como pronunciado"),
-    ("publish", RequestKind.SIGNAGE): gettext_lazy("%(actor)s registró %(request)s como instalado"),
-    "urgent_publish": gettext_lazy("%(actor)s publicó con urgencia %(request)s: requiere revisión posterior"),
-    "post_review": gettext_lazy("%(actor)s hizo la revisión posterior de la publicación urgente %(request)s"),
-    "cancel": gettext_lazy("%(actor)s anuló %(request)s"),
-    "withdraw": gettext_lazy("%(actor)s retiró la publicación %(request)s"),
-    "reopen": gettext_lazy("%(actor)s modificó %(request)s después de la aprobación: vuelve a aprobación"),
-}
+# Who hears of each change and in which words: the lifecycle specification's `notify`
+# and `message` (workflows.lifecycle), in order of precedence: a person in two audiences
+# gets the first kind. An office audience is the people who may take the next action
+# (workflows.policy.holders), narrowed to who may see the request now.
+PLANS = {row.code: [(notice.audience, notice.kind) for notice in row.notify] for row in lifecycle.TRANSITIONS}
+OFFICE_AUDIENCES = lifecycle.OFFICE_AUDIENCES
 
 
 def display_name(user) -> str:
@@ -108,149 +75,39 @@ def request_words(material_request: MaterialRequest) -> str:
 
 
 def _message(action: str, kind: str, actor, material_request: MaterialRequest) -> str:
+    row = lifecycle.TRANSITIONS_BY_CODE.get(action)
+    variants = row.message_variants if row is not None else {}
     template = (
-        MESSAGES.get((action, kind))
-        or MESSAGES.get((action, material_request.kind))
-        or MESSAGES.get(action)
+        variants.get(kind)
+        or variants.get(material_request.kind)
+        or (row.message if row is not None else None)
         or gettext_lazy("%(actor)s cambió %(request)s")
     )
     who = display_name(actor) if actor is not None else _("El sistema")
     return str(template) % {"actor": who, "request": request_words(material_request)}
 
 
-@dataclass
-class Audience:
-    """Who stands where around one request, as the services just wrote its permissions
-    (handed over on the instance by workflows.permissions, else read from guardian's
-    tables): a fixed number of queries, whatever the number of people."""
-
-    material_request: MaterialRequest
-    holders: dict[str, set[int]] = field(default_factory=dict)  # codename -> active user ids
-    unit_members: set[int] = field(default_factory=set)
-    coauthors: set[int] = field(default_factory=set)  # the author and whoever it is shared with
-    share_people: set[int] = field(default_factory=set)  # people and unit members it is shared with
-    reviewers: set[int] = field(default_factory=set)  # who forwarded, observed or edited it once sent
-    # Encargados who hold the approval only through an encargatura and belong to the unit.
-    delegates_of_the_unit: set[int] = field(default_factory=set)
-    users: dict = field(default_factory=dict)  # user id -> active user, those already read
+class Audience(policy.Standing):
+    """The people around one request, as notifications name them (workflows.policy's
+    Standing: the same reads, the same rules)."""
 
     @classmethod
     def of(cls, material_request: MaterialRequest, *, names=None) -> "Audience":
         """`names`: the audiences the caller will ask for (None: any); the unit's members
         are read only when one of them needs them."""
-        audience = cls(material_request)
-        holders: dict[str, set[int]] = {}
-        # The permissions the service just synced travel on the instance: no need to read
-        # them back (direct grants to inactive people are dropped with the recipients).
-        granted = material_request.__dict__.pop("_granted", None)
-        if granted is not None:
-            user_rows = [(user_id, c) for user_id, codenames in granted.users.items() for c in codenames]
-            group_codenames = {group_id: set(codenames) for group_id, codenames in granted.groups.items()}
-        else:
-            user_rows = MaterialRequestUserObjectPermission.objects.filter(
-                content_object=material_request, user__is_active=True
-            ).values_list("user_id", "permission__codename")
-            group_codenames = {}
-            for group_id, codename in MaterialRequestGroupObjectPermission.objects.filter(
-                content_object=material_request
-            ).values_list("group_id", "permission__codename"):
-                group_codenames.setdefault(group_id, set()).add(codename)
-        for user_id, codename in user_rows:
-            holders.setdefault(codename, set()).add(user_id)
-        if group_codenames:
-            # The members themselves, not only their ids: most recipients are among them,
-            # so notify_transition seldom reads users again.
-            members = (
-                get_user_model()
-                .objects.filter(groups__in=list(group_codenames), is_active=True)
-                .annotate(member_of=F("groups__id"))
-            )
-            for user in members:
-                audience.users[user.pk] = user
-                for codename in group_codenames[user.member_of]:
-                    holders.setdefault(codename, set()).add(user.pk)
-        # An active encargado holds the delegable powers the gerente they stand in for holds
-        # directly (as workflows.permissions.perms_of: never passed on further).
-        direct = {codename: set(holders.get(codename, ())) for codename in perm.DELEGABLE}
-        delegators = set().union(*direct.values())
-        delegated_approvers = set()
-        if delegators:
-            delegations = Delegation.objects.active().filter(delegator_id__in=delegators, delegate__is_active=True)
-            for delegator_id, delegate_id in delegations.values_list("delegator_id", "delegate_id"):
-                for codename, direct_holders in direct.items():
-                    if delegator_id in direct_holders:
-                        holders.setdefault(codename, set()).add(delegate_id)
-            delegated_approvers = holders.get(perm.APPROVE, set()) - direct[perm.APPROVE]
-        audience.holders = holders
-
-        # Who stands where in the request's history (workflows.duties): read with its
-        # shares by the permission sync of the same change, so no statement more here.
-        history = duties.history_of(material_request)
-        share_users, share_units = set(), set()
-        share_rows = granted.shares if granted is not None and granted.shares is not None else None
-        if share_rows is None:
-            share_rows = [(user_id, unit_id) for user_id, unit_id, _group_id in history.active_shares]
-        for user_id, unit_id in share_rows:
-            if user_id:
-                share_users.add(user_id)
-            if unit_id:
-                share_units.add(unit_id)
-        shared_unit_members, once_shared_unit_members = set(), set()
-        member_units = set(history.share_units)
-        if names is None or "requesters" in names or delegated_approvers:
-            member_units.add(material_request.unit_id)
-        memberships = (
-            Membership.objects.filter(unit_id__in=member_units, user__is_active=True).values_list("unit_id", "user_id")
-            if member_units
-            else []
-        )
-        for unit_id, user_id in memberships:
-            if unit_id == material_request.unit_id:
-                audience.unit_members.add(user_id)
-            if unit_id in share_units:
-                shared_unit_members.add(user_id)
-            if unit_id in history.share_units:
-                once_shared_unit_members.add(user_id)
-        # As workflows.policies.is_author, from the history: nobody reviews, approves or
-        # publishes what they helped write, even once, even if the share was revoked.
-        audience.coauthors = (
-            {material_request.author_id} | history.share_users | history.author_acts | once_shared_unit_members
-        )
-        # As workflows.duties.FOUR_EYES: nor approves or publishes what they reviewed.
-        audience.reviewers = set(history.review_acts)
-        audience.share_people = share_users | shared_unit_members
-        # As workflows.policies: an encargado does not decide their own unit's requests.
-        audience.delegates_of_the_unit = delegated_approvers & audience.unit_members
-        return audience
-
-    def with_perm(self, codename: str) -> set[int]:
-        return set(self.holders.get(codename, ()))
-
-    @property
-    def viewers(self) -> set[int]:
-        return self.with_perm(perm.VIEW)
+        return super().of(material_request, unit_members=names is None or "requesters" in names)
 
     def named(self, name: str) -> set[int]:
         """An audience by name, always narrowed to who may see the request now."""
-        office = {
-            "reviewers": perm.REVIEW,
-            "approvers": perm.APPROVE,
-            "publishers": perm.PUBLISH,
-            "post_reviewers": perm.POSTREVIEW,
-        }
-        if name in office:
-            people = self.with_perm(office[name]) - self.coauthors
-            if name in ("approvers", "publishers"):
-                people -= self.reviewers
-            if name == "approvers":
-                people -= self.delegates_of_the_unit
+        if name in OFFICE_AUDIENCES:
+            people = policy.holders(OFFICE_AUDIENCES[name], self.material_request, self)
         elif name == "author":
             people = {self.material_request.author_id}
         elif name == "requesters":
             people = {self.material_request.author_id} | self.unit_members | self.share_people
         elif name == "viewers":
             people = self.viewers
-        else:  # pragma: no cover - PLANS names only the audiences above
+        else:  # pragma: no cover - the specification names only the audiences above
             raise ValueError(name)
         return people & self.viewers
 

@@ -7,165 +7,19 @@ separation of duties above all, are checked here. Services call `check_action` b
 every change; views call `available_actions` to draw exactly the buttons a user may press.
 """
 
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_fsm import can_proceed
 
 from organization.roles import Role
 from organization.selectors import is_head_of, roles_of, unit_ids_of
 
-from . import duties
+from . import lifecycle, policy
 from . import permissions as perm
-from .models import Kind, MaterialRequest, State
+from .models import MaterialRequest, State
 
-
-@dataclass(frozen=True)
-class Action:
-    code: str
-    method: str
-    label: Promise
-    permission: str  # the per-object permission the action needs
-    reason_label: Promise | None = None  # set when a reason is mandatory
-    style: str = "secondary"
-    own_work_message: Promise | None = None  # set when the author may not take it
-
-    @property
-    def reason_required(self) -> bool:
-        return self.reason_label is not None
-
-    def label_for(self, material_request: MaterialRequest) -> str:
-        if self.code == "publish":
-            return str(PUBLISH_LABELS[Kind(material_request.kind)])
-        return str(self.label)
-
-
-PUBLISH_LABELS = {
-    Kind.PUBLICATION: gettext_lazy("Publicar"),
-    Kind.CAMPAIGN: gettext_lazy("Publicar"),
-    Kind.SPEECH: gettext_lazy("Marcar como pronunciado"),
-    Kind.SIGNAGE: gettext_lazy("Marcar como instalado"),
-}
-
-OWN_REVIEW = gettext_lazy("No puede revisar una solicitud de su autoría.")
-OWN_APPROVAL = gettext_lazy("Nadie puede aprobar una solicitud de su autoría.")
-OWN_PUBLICATION = gettext_lazy("Nadie puede publicar una solicitud de su autoría.")
-# Who forwarded, observed or edited a submitted request is one pair of eyes already.
-REVIEWED_MESSAGES = {
-    "approve": gettext_lazy(
-        "Usted derivó, observó o editó esta solicitud: no puede aprobarla, debe decidir otra persona."
-    ),
-    "publish": gettext_lazy(
-        "Usted derivó, observó o editó esta solicitud: no puede publicarla, debe hacerlo otra persona."
-    ),
-    "urgent_publish": gettext_lazy(
-        "Usted derivó, observó o editó esta solicitud: no puede publicarla con urgencia, debe hacerlo otra persona."
-    ),
-}
-
-ACTIONS = {
-    action.code: action
-    for action in (
-        Action("submit", "submit", gettext_lazy("Enviar a revisión"), perm.SUBMIT, style="primary"),
-        Action(
-            "forward",
-            "forward",
-            gettext_lazy("Derivar a aprobación"),
-            perm.REVIEW,
-            style="primary",
-            own_work_message=OWN_REVIEW,
-        ),
-        Action(
-            "observe",
-            "observe",
-            gettext_lazy("Devolver con observaciones"),
-            perm.REVIEW,
-            gettext_lazy("Observaciones"),
-            own_work_message=OWN_REVIEW,
-        ),
-        Action(
-            "approve", "approve", gettext_lazy("Aprobar"), perm.APPROVE, style="primary", own_work_message=OWN_APPROVAL
-        ),
-        Action(
-            "return",
-            "return_to_unit",
-            gettext_lazy("Devolver a la unidad"),
-            perm.APPROVE,
-            gettext_lazy("Motivo de la devolución"),
-            own_work_message=OWN_APPROVAL,
-        ),
-        Action(
-            "reject",
-            "reject",
-            gettext_lazy("Rechazar"),
-            perm.APPROVE,
-            gettext_lazy("Motivo del rechazo"),
-            style="danger",
-            own_work_message=OWN_APPROVAL,
-        ),
-        Action(
-            "publish",
-            "publish",
-            gettext_lazy("Publicar"),
-            perm.PUBLISH,
-            style="primary",
-            own_work_message=OWN_PUBLICATION,
-        ),
-        Action(
-            "urgent_publish",
-            "publish_urgently",
-            gettext_lazy("Publicación urgente"),
-            perm.APPROVE,
-            gettext_lazy("Motivo de la urgencia"),
-            style="danger",
-            own_work_message=OWN_PUBLICATION,
-        ),
-        Action(
-            "post_review",
-            "review_after_publication",
-            gettext_lazy("Revisión posterior conforme"),
-            perm.POSTREVIEW,
-            gettext_lazy("Resultado de la revisión posterior"),
-            style="primary",
-            own_work_message=OWN_REVIEW,
-        ),
-        Action(
-            "cancel",
-            "cancel",
-            gettext_lazy("Anular"),
-            perm.CANCEL,
-            gettext_lazy("Motivo de la anulación"),
-            style="danger",
-        ),
-        Action(
-            "withdraw",
-            "withdraw",
-            gettext_lazy("Retirar publicación"),
-            perm.WITHDRAW,
-            gettext_lazy("Motivo público del retiro"),
-            style="danger",
-            own_work_message=gettext_lazy("No puede retirar una publicación de su autoría."),
-        ),
-    )
-}
-
-# What a person reads when they lack the per-object permission for an action.
-MISSING_PERMISSION = {
-    "submit": gettext_lazy("Solo la unidad solicitante puede enviar la solicitud."),
-    "forward": gettext_lazy("Solo un revisor de comunicaciones puede revisar esta solicitud."),
-    "observe": gettext_lazy("Solo un revisor de comunicaciones puede revisar esta solicitud."),
-    "approve": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
-    "return": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
-    "reject": gettext_lazy("Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."),
-    "publish": gettext_lazy("Solo el publicador puede registrar la publicación."),
-    "urgent_publish": gettext_lazy("Solo el gerente de comunicaciones puede publicar con urgencia."),
-    "post_review": gettext_lazy("Solo un revisor o el gerente pueden hacer la revisión posterior."),
-    "cancel": gettext_lazy("Solo la unidad solicitante o el gerente pueden anular la solicitud."),
-    "withdraw": gettext_lazy("Solo el gerente o el publicador pueden retirar una publicación."),
-}
+# An action a person may press is a row of the lifecycle specification.
+Action = lifecycle.Transition
+ACTIONS = {row.code: row for row in lifecycle.OFFERED}
 
 
 def is_member(user, material_request: MaterialRequest) -> bool:
@@ -176,12 +30,12 @@ def is_author(user, material_request: MaterialRequest) -> bool:
     """The author, anyone it was ever shared with (revoked shares too), or whoever edited
     it as a draft: nobody reviews, approves or publishes a text they helped write
     (workflows.duties, from the request's history)."""
-    return duties.history_of(material_request).is_author(user.pk, unit_ids_of(user))
+    return policy.RULES[lifecycle.NOT_AUTHOR].refuses(user, material_request, None)
 
 
 def is_reviewer(user, material_request: MaterialRequest) -> bool:
     """Whoever forwarded it, observed it or edited it once submitted."""
-    return duties.history_of(material_request).is_reviewer(user.pk)
+    return policy.RULES[lifecycle.NOT_REVIEWER].refuses(user, material_request, None)
 
 
 def edit_bars_decision(user, material_request: MaterialRequest) -> bool:
@@ -214,27 +68,12 @@ def check_edit(user, material_request: MaterialRequest) -> None:
 
 
 def check_action(user, material_request: MaterialRequest, action: Action) -> None:
-    """Raise PermissionDenied unless the user may take the action on this request."""
-    if not perm.has_perm(user, material_request, action.permission):
-        raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
-    if action.own_work_message and is_author(user, material_request):
-        raise PermissionDenied(str(action.own_work_message))
-    if action.code in duties.FOUR_EYES and is_reviewer(user, material_request):
-        # Whatever their role or encargatura: four eyes, decided from the history.
-        raise PermissionDenied(str(REVIEWED_MESSAGES[action.code]))
-    if (
-        action.permission in perm.DELEGABLE
-        and material_request.unit_id in unit_ids_of(user)
-        and perm.acting_for(user, material_request, action.permission) is not None
-    ):
-        raise PermissionDenied(
-            _("Como encargado no puede decidir solicitudes de su propia unidad: debe decidir otra persona.")
-        )
-    if action.code == "urgent_publish" and Role.GERENTE not in roles_of(user):
-        # An encargado approves in the gerente's name, but the urgent path stays personal.
-        raise PermissionDenied(str(MISSING_PERMISSION[action.code]))
-    if action.code == "post_review" and user.pk in (material_request.published_by_id, material_request.approved_by_id):
-        raise PermissionDenied(_("La revisión posterior la hace una persona distinta de quien publicó con urgencia."))
+    """Raise PermissionDenied unless the user may take the action on this request
+    (workflows.policy.may: the permission its state grants, then the action's
+    separation-of-duties rules)."""
+    verdict = policy.may(user, action.code, material_request)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
 
 
 def is_allowed(check, *args) -> bool:
@@ -254,8 +93,7 @@ def available_actions(user, material_request: MaterialRequest) -> list[Action]:
     return [
         action
         for action in ACTIONS.values()
-        if can_proceed(getattr(material_request, action.method))
-        and is_allowed(check_action, user, material_request, action)
+        if policy.legal(action.code, material_request) and policy.may(user, action.code, material_request)
     ]
 
 
