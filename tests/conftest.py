@@ -81,12 +81,12 @@ def redis_url():
         yield url
 
 
-WRITE_ONCE_TABLES = ("audit_auditevent", "audit_auditcheckpoint", "documents_documentversion")
+WRITE_ONCE_TABLES = ("audit_auditevent", "audit_auditcheckpoint", "documents_documentversion", "workflows_decision")
 
 
 def sqlite_write_once_triggers(cursor) -> dict[str, str]:
     """{name: CREATE statement} of the SQLite triggers on the write-once tables, as the
-    migrations (audit/0007, documents/0003) made them."""
+    migrations (audit/0007, documents/0003, workflows/0004) made them."""
     placeholders = ", ".join("%s" for _table in WRITE_ONCE_TABLES)
     cursor.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({placeholders}) ORDER BY name",  # noqa: S608

@@ -17,6 +17,7 @@ READ_ONLY = {
     "audit.transparencyrequest",
     "organization.delegation",
     "workflows.referencesequence",
+    "workflows.decision",
 }
 
 

@@ -8,6 +8,7 @@ from audit.admin import ReadOnlyAdminMixin
 from .models import (
     Attachment,
     CampaignDetails,
+    Decision,
     MaterialRequest,
     PublicationDetails,
     ReferenceSequence,
@@ -57,3 +58,14 @@ class MaterialRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ReferenceSequence)
 class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["prefix", "year", "last_value"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a decision is written once, by the transition that made it."""
+
+    list_display = ["created_at", "request", "action", "from_state", "to_state", "actor", "acting_for"]
+    list_filter = ["action", "to_state", "by_system"]
+    search_fields = ["request__reference", "actor__username", "reason"]
+    date_hierarchy = "created_at"
+    list_select_related = ["request", "actor", "acting_for"]

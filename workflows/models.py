@@ -4,6 +4,8 @@ The transition methods only move the state and record the facts of the move; who
 call them, the audit event and everything else live in workflows.services.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from audit.write_once import WriteOnceModel
 from organization.models import Unit
 
 # The states live in the lifecycle specification; most code reads them from here.
@@ -234,6 +237,89 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     @transition(**fsm_arguments("withdraw"))
     def withdraw(self, reason):
         self.withdrawal_reason = reason
+
+
+class DecisionImmutable(Exception):
+    """Raised on any attempt to change or remove a recorded decision."""
+
+
+class Decision(WriteOnceModel):
+    """One state change of a request, as it was decided: written once, by
+    `workflows.services` in the transaction of the change, and never changed.
+
+    Every transition of the lifecycle (workflows.lifecycle: submit, forward, observe,
+    approve, return, reject, publish, urgent_publish, post_review, cancel, withdraw, and
+    the `reopen` an edit of an approved request causes) leaves one row, so a step that is
+    redone (observed, resubmitted, forwarded again) keeps every earlier decision. The audit
+    event written with it names it (`data["decision"]`, this row's id) and the row points
+    back at that event: the hash chain vouches for what the row says.
+
+    The request's last-decision columns (approved_by, published_by…) are a cache of the
+    newest rows, written by the same transition (see `MaterialRequest`)."""
+
+    write_once_error = DecisionImmutable
+    refused_change = "Una decisión registrada no admite modificaciones."
+    refused_deletion = "Una decisión registrada no admite eliminaciones."
+
+    # Known before the row is written, so the audit event can name it: one INSERT each.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(
+        MaterialRequest, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("solicitud")
+    )
+    action = models.CharField(_("acción"), max_length=40)  # the code of a row of workflows.lifecycle
+    from_state = models.CharField(_("estado anterior"), max_length=30, choices=State.choices)
+    to_state = models.CharField(_("estado nuevo"), max_length=30, choices=State.choices)
+    # Whose decision it is; empty only for a migrated event that named nobody.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("decidió"),
+    )
+    # The gerente an encargado stood in for (organization.Delegation), when any.
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("por encargo de"),
+    )
+    # A scheduled job carried out the actor's decision (workflows.scheduling).
+    by_system = models.BooleanField(_("ejecutada por una tarea programada"), default=False)
+    reason = models.TextField(_("motivo o comentario"), blank=True)
+    # The version frozen with the change (submit, approve, publish, urgent publication, and
+    # the edit that reopened an approved request); None when the change froze none.
+    version = models.ForeignKey(
+        "documents.DocumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("versión congelada"),
+    )
+    # The number of the document version the decision was taken on: the frozen one, or the
+    # newest before it (None before the first submission).
+    version_number = models.PositiveIntegerField(_("versión del documento"), null=True, blank=True)
+    created_at = models.DateTimeField(_("fecha y hora"))
+    audit_event = models.OneToOneField(
+        "audit.AuditEvent", on_delete=models.PROTECT, related_name="decision", verbose_name=_("evento de auditoría")
+    )
+
+    class Meta:
+        verbose_name = _("decisión")
+        verbose_name_plural = _("decisiones")
+        # The audit event's id settles ties: a chain's events are written in order.
+        ordering = ["created_at", "audit_event_id"]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="decision_request_time_idx"),
+            models.Index(fields=["action", "created_at"], name="decision_action_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.request_id}"
 
 
 class Share(models.Model):

@@ -6,6 +6,7 @@ audit event, all inside one `transaction.atomic()`. Views, commands and the admi
 these functions; none of them changes a request itself.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from notifications.services import notify_transition
 from . import duties, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
+from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Decision, Kind, MaterialRequest, Share, State
 from .references import next_reference
 
 # Transitions that freeze a document version: what was sent, approved and published.
@@ -140,7 +141,8 @@ def _transition(
             record_version(actor=actor, material_request=current, reason=code) if code in VERSIONED_ACTIONS else None
         )
         notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
-        record_event(
+        decision_id = uuid.uuid4()
+        event = record_event(
             # by_system: a scheduled job acts for `actor` (workflows.scheduling).
             actor=None if by_system else actor,
             on_behalf_of=actor if by_system else authority.on_behalf_of,
@@ -150,10 +152,33 @@ def _transition(
             to_state=current.state,
             comment=comment,
             version_hash=version.snapshot_sha256 if version else "",
-            data=_with_permissions(audit_data, permission_changes),
+            data=_with_permissions({**(audit_data or {}), "decision": str(decision_id)}, permission_changes),
             locked=True,
         )
+        _record_decision(
+            decision_id, current, code, from_state, authority, comment, version, event, by_system=by_system
+        )
     return current
+
+
+def _record_decision(decision_id, current, code, from_state, authority, reason, version, event, *, by_system=False):
+    """The change as a write-once row (one INSERT), linked both ways with its audit event."""
+    return Decision.objects.create(
+        id=decision_id,
+        request=current,
+        action=code,
+        from_state=from_state,
+        to_state=current.state,
+        actor=authority.actor,
+        acting_for=authority.on_behalf_of,
+        by_system=by_system,
+        reason=reason,
+        version=version,
+        # The version it was taken on: the one frozen with it, else the newest (read by _lock).
+        version_number=version.number if version else current.__dict__.get("prefetched_last_version"),
+        created_at=authority.at,
+        audit_event=event,
+    )
 
 
 def _with_permissions(data: dict | None, changes: dict) -> dict:
@@ -193,15 +218,19 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         permission_changes = permissions.sync_object_permissions(current, for_audience=True)
         flow_sync.advance(actor, current, action="reopen")
         notify_transition(actor=actor, material_request=current, action="reopen", from_state=from_state)
-        record_event(
+        decision_id = uuid.uuid4()
+        reason = _("Contenido modificado después de la aprobación: vuelve a aprobación.")
+        event = record_event(
             actor=actor,
             action="reopen",
             target=current,
             from_state=from_state,
             to_state=current.state,
-            comment=_("Contenido modificado después de la aprobación: vuelve a aprobación."),
-            data=_with_permissions({}, permission_changes),
+            comment=reason,
+            data=_with_permissions({"decision": str(decision_id)}, permission_changes),
         )
+        authority = Authority(actor, None, event.occurred_at)
+        _record_decision(decision_id, current, "reopen", from_state, authority, reason, version, event)
 
 
 # --- content ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from workflows.models import State
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-# What audit/0007 and documents/0003 install on SQLite.
+# What audit/0007, documents/0003 and workflows/0004 install on SQLite.
 SQLITE_TRIGGERS = {f"{table}_no_{operation}" for table in WRITE_ONCE_TABLES for operation in ("update", "delete")}
 
 
