@@ -1,7 +1,7 @@
 """Helpers of the audit tests.
 
 Tampering as someone with the SQLite database file would do it: drop the write-once
-triggers (audit/0007, documents/0003), change rows with raw SQL, put the triggers back.
+triggers (audit/0007, documents/0003, workflows/0004), change rows with raw SQL, put the triggers back.
 On PostgreSQL the triggers refuse the tampering itself, so the tests that use this are
 SQLite-only."""
 
@@ -36,6 +36,16 @@ def raw(sql, params=()):
     """One tampering statement, past the triggers."""
     with triggers_dropped(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def delete_events(where, params=()):
+    """Remove audit events past the triggers, as someone with the database file would:
+    with the decisions that point at them (workflows.Decision), or the file's foreign
+    keys would no longer hold."""
+    selected = f"SELECT id FROM audit_auditevent WHERE {where}"  # noqa: S608 - the tests' own clauses
+    with triggers_dropped(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM workflows_decision WHERE audit_event_id IN ({selected})", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM audit_auditevent WHERE {where}", params)  # noqa: S608
 
 
 def checkpoint(**kwargs):

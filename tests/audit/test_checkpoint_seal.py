@@ -19,7 +19,7 @@ from audit.models import AuditCheckpoint, AuditEvent
 from audit.services import chain_for, create_checkpoint, record_event
 from audit.verification import verify_all
 from config import periodic
-from tests.audit.helpers import checkpoint, raw, run_verify
+from tests.audit.helpers import checkpoint, delete_events, raw, run_verify
 from tests.conftest import sqlite_only_because
 from tests.factories import request_in_state
 from workflows.models import State
@@ -130,7 +130,7 @@ def test_verification_needs_the_outside_copy_once_checkpoints_are_sealed(publish
 def test_a_tail_deleted_after_the_last_checkpoint_is_reported(published):
     checkpoint()
     newest = events_of(published).last()
-    raw("DELETE FROM audit_auditevent WHERE chain = %s AND sequence >= %s", [newest.chain, newest.sequence - 1])
+    delete_events("chain = %s AND sequence >= %s", [newest.chain, newest.sequence - 1])
     code, _out, err = run_verify()
     assert code == 1
     assert first_divergence(err) == (
@@ -146,7 +146,7 @@ def test_a_whole_chain_deleted_is_reported(users, units, published):
     checkpoint()
     chain = chain_for(other)
     recorded = events_of(other).count()
-    raw("DELETE FROM audit_auditevent WHERE chain = %s", [chain])
+    delete_events("chain = %s", [chain])
     report = verify_all()
     assert report.chains == AuditCheckpoint.objects.get().chain_count - 1
     code, _out, err = run_verify()
@@ -426,7 +426,7 @@ def test_a_tail_cut_after_a_scheduled_checkpoint_is_found(published, users):
         record_event(actor=users["gerente"], action="download", target=published)
     assert checkpoint_by_task(task) == 1
     newest = events_of(published).last()
-    raw("DELETE FROM audit_auditevent WHERE id = %s", [newest.pk])
+    delete_events("id = %s", [newest.pk])
     report = verify_all()
     assert report.first_break.checkpoint == 1
     assert report.first_break.reason.startswith("se eliminaron los últimos eventos de la cadena")

@@ -18,7 +18,7 @@ from tests.pgserver import create_database
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-WRITE_ONCE_TABLES = ["audit_auditevent", "audit_auditcheckpoint", "documents_documentversion"]
+WRITE_ONCE_TABLES = ["audit_auditevent", "audit_auditcheckpoint", "documents_documentversion", "workflows_decision"]
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,9 @@ def test_raw_sql_cannot_change_the_write_once_tables(demo_database, table, state
     count = sql(url, f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed table names
     if table != "audit_auditcheckpoint":
         assert count > 0
-    if statement == "TRUNCATE {table}" and table == "documents_documentversion":
-        # Rendered documents reference the versions: PostgreSQL refuses before the trigger.
+    if statement == "TRUNCATE {table}" and table in ("documents_documentversion", "audit_auditevent"):
+        # Rendered documents and decisions reference the versions, decisions the events:
+        # PostgreSQL refuses before the trigger.
         expected = pytest.raises(psycopg.errors.FeatureNotSupported)
     else:
         expected = pytest.raises(psycopg.errors.InsufficientPrivilege, match="solo adición")

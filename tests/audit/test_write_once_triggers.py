@@ -1,5 +1,6 @@
 """The database itself refuses raw UPDATE and DELETE of the write-once tables, on SQLite
-(audit/0007, documents/0003) as on PostgreSQL (audit/0003, documents/0002): whichever the
+(audit/0007, documents/0003, workflows/0004) as on PostgreSQL (audit/0003, documents/0002,
+workflows/0004): whichever the
 suite runs on (SQLite in the ordinary run, PostgreSQL in the scale-out run)."""
 
 import pytest
@@ -11,7 +12,7 @@ from workflows.models import State
 
 pytestmark = pytest.mark.django_db
 
-WRITE_ONCE_TABLES = ["audit_auditevent", "audit_auditcheckpoint", "documents_documentversion"]
+WRITE_ONCE_TABLES = ["audit_auditevent", "audit_auditcheckpoint", "documents_documentversion", "workflows_decision"]
 STATEMENTS = [
     "UPDATE {table} SET id = id",
     "UPDATE {table} SET id = id WHERE id = (SELECT max(id) FROM {table})",
