@@ -22,7 +22,9 @@ from directory.dossier import summary_line as distribution_summary
 from documents.models import DocumentVersion
 from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
+from workflows.display import decision_label
 from workflows.models import MaterialRequest
+from workflows.selectors import request_decisions
 
 from .exports import RowFormatter, csv_lines
 from .models import AuditEvent
@@ -51,6 +53,7 @@ class Part:
     verified: bool
     break_text: str
     distribution_line: str = ""  # directory.dossier: the press release's sends, if any
+    decisions: list = dataclasses.field(default_factory=list)  # workflows.Decision, oldest first
 
 
 def _redacted_row(row, redactor: Redactor) -> tuple:
@@ -136,7 +139,8 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
             cells[2].text = timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M")
             cells[3].text = version.snapshot_sha256
             cells[4].text = file_hashes.get(version.pk, "")
-        document.add_heading("Quién hizo qué y cuándo", level=2)
+        _decisions_table(document, part, redactor)
+        document.add_heading("Registro de auditoría completo", level=2)
         trail = document.add_table(rows=1, cols=5)
         trail.style = "Table Grid"
         for cell, text in zip(trail.rows[0].cells, ["Fecha", "Usuario", "Acción", "Estados", "Motivo"], strict=True):
@@ -155,6 +159,37 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
     document.core_properties.title = "Expediente de auditoría"
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _person(user) -> str:
+    return (user.get_full_name().strip() or user.get_username()) if user is not None else "—"
+
+
+def _decisions_table(document, part: Part, redactor: Redactor | None) -> None:
+    """Who decided what and when, read from the request's decisions (workflows.Decision):
+    each state change once, a redone step as often as it happened, the encargatura it was
+    decided under, the document version it was taken on and the audit event that vouches
+    for it (its position in the chain, as in auditoria.csv)."""
+    document.add_heading("Quién decidió qué y cuándo", level=2)
+    table = document.add_table(rows=1, cols=7)
+    table.style = "Table Grid"
+    headings = ["Fecha", "Decidió", "Decisión", "Estados", "Versión", "Motivo", "Evento"]
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = text
+    for decision in part.decisions:
+        cells = table.add_row().cells
+        cells[0].text = timezone.localtime(decision.created_at).strftime("%d/%m/%Y %H:%M:%S")
+        who = _person(decision.actor)
+        if decision.acting_for is not None:
+            who += f" (por encargo de {_person(decision.acting_for)})"
+        if decision.by_system:
+            who += " (ejecutada por la tarea programada)"
+        cells[1].text = who
+        cells[2].text = f"{decision_label(decision.action)} [{decision.action}]"
+        cells[3].text = f"{decision.from_state} → {decision.to_state}"
+        cells[4].text = f"v{decision.version_number}" if decision.version_number else "—"
+        cells[5].text = _maybe(redactor, decision.reason)
+        cells[6].text = f"#{decision.audit_event.sequence}"
 
 
 def _maybe(redactor: Redactor | None, text: str) -> str:
@@ -203,6 +238,7 @@ def build(job, progress) -> tuple[str, str]:
                 result.ok,
                 result.first_break.describe() if result.first_break else "",
                 distribution_summary(material_request),
+                list(request_decisions(material_request).select_related("audit_event")),
             )
         )
     total = sum(len(part.versions) for part in parts) + len(parts) + 1

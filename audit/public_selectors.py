@@ -36,8 +36,7 @@ from workflows.models import (
     PublicationFormat,
     State,
 )
-
-from .selectors import events_for
+from workflows.selectors import request_decisions
 
 PUBLIC_STATES = (State.PUBLISHED, State.WITHDRAWN)
 PAGE_SIZE = 25
@@ -46,7 +45,7 @@ FEED_SIZE = 50
 # COM-2026-00042: a prefix of letters and digits, the year, the number of the year.
 REFERENCE_RE = re.compile(r"[A-Z0-9]{1,10}-\d{4}-\d{5,9}")
 
-# The audit actions whose date and actor make the public chain.
+# The decisions (workflows.Decision) whose date and actor make the public chain.
 CHAIN_ACTIONS = ("submit", "forward", "approve", "publish", "urgent_publish", "post_review", "withdraw")
 PUBLICATION_REASONS = (Reason.PUBLISH, Reason.URGENT_PUBLISH)
 
@@ -291,8 +290,11 @@ def _role_among(roles: set[str], candidates) -> str:
     return _("Gerencia de Comunicaciones")
 
 
-def _chain(material_request, events) -> list[PublicStep]:
-    last = {event.action: event for event in events}  # oldest first: the last one wins
+def _chain(material_request, decisions) -> list[PublicStep]:
+    """The approval chain from the request's decisions: for each step, the newest decision
+    (a step redone after an observation or a return shows its last time; the earlier
+    ones stay in the internal record)."""
+    last = {decision.action: decision for decision in decisions}  # oldest first: the last one wins
     steps = []
 
     submit = last.get("submit")
@@ -301,43 +303,44 @@ def _chain(material_request, events) -> list[PublicStep]:
             "submit",
             _("Presentada a la Oficina de Comunicaciones"),
             _("Unidad solicitante: %(unit)s") % {"unit": material_request.unit.name},
-            submit.occurred_at if submit else material_request.submitted_at,
+            submit.created_at if submit else None,
         )
     )
 
     forward = last.get("forward")
-    if forward is not None or material_request.forwarded_by_id:
+    if forward is not None:
         steps.append(
             PublicStep(
                 "forward",
                 _("Revisada y derivada a aprobación"),
                 str(Role.REVISOR.label),
-                forward.occurred_at if forward else None,
-                _name(material_request.forwarded_by or (forward.actor if forward else None)),
+                forward.created_at,
+                _name(forward.actor),
             )
         )
 
-    if material_request.urgent:
+    urgent = last.get("urgent_publish")
+    if urgent is not None:
         steps.append(
             PublicStep(
                 "urgent_publish",
                 _("Aprobada y publicada por la vía urgente"),
                 str(Role.GERENTE.label),
-                material_request.approved_at,
-                _name(material_request.approved_by),
+                urgent.created_at,
+                _name(urgent.actor),
                 _("Mensaje de emergencia o prevención: la revisión se hace después de publicar."),
             )
         )
     else:
         approve = last.get("approve")
-        delegated = material_request.approved_on_behalf_of
+        delegated = approve.acting_for if approve else None
         steps.append(
             PublicStep(
                 "approve",
                 _("Aprobada"),
                 _("Encargado de la aprobación") if delegated else str(Role.GERENTE.label),
-                material_request.approved_at or (approve.occurred_at if approve else None),
-                _name(material_request.approved_by),
+                approve.created_at if approve else None,
+                _name(approve.actor if approve else None),
                 (
                     _("Por encargo del %(role)s %(name)s")
                     % {"role": str(Role.GERENTE.label).lower(), "name": _name(delegated)}
@@ -346,35 +349,33 @@ def _chain(material_request, events) -> list[PublicStep]:
                 else "",
             )
         )
+        publish = last.get("publish")
         steps.append(
             PublicStep(
                 "publish",
                 state_label(material_request.kind, State.PUBLISHED),
                 str(Role.PUBLICADOR.label),
-                material_request.published_at,
-                _name(material_request.published_by),
+                publish.created_at if publish else None,
+                _name(publish.actor if publish else None),
+                _("Registrada automáticamente en la fecha programada.") if publish and publish.by_system else "",
             )
         )
 
-    roles = _office_roles(
-        [material_request.urgent_reviewed_by_id, last["withdraw"].actor_id if "withdraw" in last else None]
-    )
-    if material_request.urgent:
-        reviewed = material_request.urgent_reviewed_at is not None
-        reviewer = material_request.urgent_reviewed_by
+    review, withdraw = last.get("post_review"), last.get("withdraw")
+    roles = _office_roles([review.actor_id if review else None, withdraw.actor_id if withdraw else None])
+    if urgent is not None:
         steps.append(
             PublicStep(
                 "post_review",
-                _("Revisión posterior conforme") if reviewed else _("Revisión posterior pendiente"),
-                _role_among(roles.get(material_request.urgent_reviewed_by_id, set()), (Role.GERENTE, Role.REVISOR))
-                if reviewed
+                _("Revisión posterior conforme") if review else _("Revisión posterior pendiente"),
+                _role_among(roles.get(review.actor_id, set()), (Role.GERENTE, Role.REVISOR))
+                if review
                 else str(Role.REVISOR.label),
-                material_request.urgent_reviewed_at,
-                _name(reviewer),
+                review.created_at if review else None,
+                _name(review.actor if review else None),
             )
         )
 
-    withdraw = last.get("withdraw")
     if material_request.state == State.WITHDRAWN:
         steps.append(
             PublicStep(
@@ -383,7 +384,7 @@ def _chain(material_request, events) -> list[PublicStep]:
                 _role_among(roles.get(withdraw.actor_id, set()), (Role.GERENTE, Role.PUBLICADOR))
                 if withdraw
                 else _("Gerencia de Comunicaciones"),
-                withdraw.occurred_at if withdraw else material_request.updated_at,
+                withdraw.created_at if withdraw else None,
                 _name(withdraw.actor if withdraw else None),
                 material_request.withdrawal_reason,
             )
@@ -409,8 +410,8 @@ def _published_version(material_request) -> PublishedVersion | None:
 
 def get_public_item(reference: str) -> PublicItem:
     """The public record of one published request (four queries at most: the request,
-    its chain events, the roles of whoever withdrew or reviewed it afterwards, and
-    its published version). Anything not public answers exactly like a missing one."""
+    its decisions, the roles of whoever withdrew or reviewed it afterwards, and its
+    published version). Anything not public answers exactly like a missing one."""
     if not is_valid_reference(reference):
         raise Http404(_("No existe ese material publicado."))
     try:
@@ -418,11 +419,6 @@ def get_public_item(reference: str) -> PublicItem:
             public_requests()
             .select_related(
                 "unit",
-                "forwarded_by",
-                "approved_by",
-                "approved_on_behalf_of",
-                "published_by",
-                "urgent_reviewed_by",
                 "publication_details",
                 "campaign_details",
                 "speech_details",
@@ -432,7 +428,9 @@ def get_public_item(reference: str) -> PublicItem:
         )
     except MaterialRequest.DoesNotExist as error:
         raise Http404(_("No existe ese material publicado.")) from error
-    events = list(events_for(material_request).filter(action__in=CHAIN_ACTIONS))
+    decisions = list(request_decisions(material_request, CHAIN_ACTIONS))
+    # The newest approval (ordinary or urgent) and submission, as the decisions record them.
+    dated = {decision.action: decision.created_at for decision in decisions}
     # The body is the text that went out: a press release, a delivered speech. For a
     # campaign or a sign, the request's body is a working description: the summary
     # and the public facts say what went out.
@@ -452,8 +450,8 @@ def get_public_item(reference: str) -> PublicItem:
         state_label=state_label(material_request.kind, material_request.state),
         withdrawn=material_request.state == State.WITHDRAWN,
         withdrawal_reason=material_request.withdrawal_reason if material_request.state == State.WITHDRAWN else "",
-        submitted_at=material_request.submitted_at,
-        approved_at=material_request.approved_at,
+        submitted_at=dated.get("submit"),
+        approved_at=dated.get("urgent_publish") or dated.get("approve"),
         published_at=material_request.published_at,
         publication_date=material_request.publication_date,
         publication_channel=material_request.publication_channel,
@@ -461,7 +459,7 @@ def get_public_item(reference: str) -> PublicItem:
         urgent=material_request.urgent,
         urgent_reviewed=material_request.urgent_reviewed_at is not None,
         updated_at=material_request.updated_at,
-        chain=_chain(material_request, events),
+        chain=_chain(material_request, decisions),
         version=_published_version(material_request),
     )
 

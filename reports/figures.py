@@ -2,21 +2,22 @@
 a fixed number of queries whatever the data size, returning plain JSON-ready data that
 the report freezes (canonical JSON) and renders.
 
-Where the times come from. A request's own timestamps are overwritten as it moves:
-`submitted_at` is the *last* submission (a request observed and sent again gets a new
-one) and `approved_at` is cleared when an edit sends the request back to approval. The
-audit log keeps every transition, append-only and hash-chained, written in the
-transition's own transaction. So every time here is an audit event's `occurred_at`:
+Where the times come from. A request's own timestamps are a cache of its newest
+decisions, overwritten as it moves: `submitted_at` is the *last* submission (a request
+observed and sent again gets a new one) and `approved_at` is cleared when an edit sends
+the request back to approval. Every state change is a write-once decision
+(`workflows.Decision`, written in the transition's own transaction and vouched for by its
+audit event), a redone step included. So every time here is a decision's `created_at`:
 
-- *received* in the period: the request's first `submit` event falls in it;
+- *received* in the period: the request's first `submit` decision falls in it;
 - *approved* in the period: an `approve` (or `urgent_publish`, which approves and publishes
-  at once) event falls in it; counted once per request;
-- *published* in the period: a `publish` or `urgent_publish` event falls in it;
-- *days to approval*: from the first `submit` to the last approval event in the period;
-  *days to publication*: from the first `submit` to the publication event; both in
+  at once) decision falls in it; counted once per request;
+- *published* in the period: a `publish` or `urgent_publish` decision falls in it;
+- *days to approval*: from the first `submit` to the last approval decision in the period;
+  *days to publication*: from the first `submit` to the publication decision; both in
   calendar days (elapsed time / 24 h), the median over the requests approved (published)
   in the period, rounded to one decimal;
-- *later review* of an urgent publication: its `post_review` event, whenever it came.
+- *later review* of an urgent publication: its `post_review` decision, whenever it came.
 
 Transparency requests come from the register (audit.transparency): those received in the
 period, each with whether its deadline was met. Only an entry still open depends on the
@@ -27,23 +28,19 @@ import statistics
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import IntegerField
-from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
-from audit.models import AuditEvent
 from audit.transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
 from audit.transparency.models import TransparencyRequest
 from organization.models import Unit
 from organization.selectors import municipality_name
 from press.models import Tone
 from press.selectors import coverage_summary
-from workflows.models import Kind, MaterialRequest, State
+from workflows.models import Decision, Kind, MaterialRequest, State
 
 from .periods import Period
 
 SCHEMA = 1
-REQUEST_OBJECT = "workflows.materialrequest"
 SUBMIT = "submit"
 APPROVE = "approve"
 PUBLISH = "publish"
@@ -51,7 +48,7 @@ URGENT_PUBLISH = "urgent_publish"
 POST_REVIEW = "post_review"
 APPROVALS = (APPROVE, URGENT_PUBLISH)
 PUBLICATIONS = (PUBLISH, URGENT_PUBLISH)
-# An event of one of these in the period brings its request into the report.
+# A decision of one of these in the period brings its request into the report.
 PERIOD_ACTIONS = (SUBMIT, APPROVE, PUBLISH, URGENT_PUBLISH)
 TRACKED_ACTIONS = (*PERIOD_ACTIONS, POST_REVIEW)
 SECONDS_PER_DAY = Decimal(86_400)
@@ -122,22 +119,32 @@ def _compute(period: Period, today: date) -> dict:
     def within(moment: datetime) -> bool:
         return start_at <= moment < end_at
 
-    in_period = AuditEvent.objects.filter(
-        object_type=REQUEST_OBJECT, action__in=PERIOD_ACTIONS, occurred_at__gte=start_at, occurred_at__lt=end_at
-    )
-    # 1. Every tracked event of the requests the period touches, whenever it happened (the
-    # first submission may precede the period; the later review may follow it).
-    events = (
-        AuditEvent.objects.filter(
-            object_type=REQUEST_OBJECT, action__in=TRACKED_ACTIONS, object_id__in=in_period.values("object_id")
+    in_period = Decision.objects.filter(
+        action__in=PERIOD_ACTIONS, created_at__gte=start_at, created_at__lt=end_at
+    ).values("request_id")
+    # 1. Every tracked decision of the requests the period touches, whenever it was taken
+    # (the first submission may precede the period; the later review may follow it).
+    decisions = (
+        Decision.objects.filter(action__in=TRACKED_ACTIONS, request_id__in=in_period)
+        .order_by("created_at", "audit_event_id")
+        .values(
+            "request_id",
+            "action",
+            "created_at",
+            "by_system",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
         )
-        .order_by("occurred_at", "pk")
-        .values("object_id", "action", "occurred_at", "actor_username", "actor__first_name", "actor__last_name")
     )
     first_submit, approvals, publications, urgent, reviews = {}, {}, {}, {}, {}
-    for event in events:
-        pk, action, moment = int(event["object_id"]), event["action"], event["occurred_at"]
-        who = _person(event["actor__first_name"], event["actor__last_name"], event["actor_username"])
+    for decision in decisions:
+        pk, action, moment = decision["request_id"], decision["action"], decision["created_at"]
+        who = (
+            SYSTEM
+            if decision["by_system"]
+            else _person(decision["actor__first_name"], decision["actor__last_name"], decision["actor__username"] or "")
+        )
         if action == SUBMIT:
             first_submit.setdefault(pk, moment)
         elif action == POST_REVIEW:
@@ -151,10 +158,9 @@ def _compute(period: Period, today: date) -> dict:
                 urgent[pk] = (moment, who)
 
     # 2. Those requests.
-    touched = in_period.annotate(request_pk=Cast("object_id", IntegerField())).values("request_pk")
     requests = {
         row["pk"]: row
-        for row in MaterialRequest.objects.filter(pk__in=touched).values(
+        for row in MaterialRequest.objects.filter(pk__in=in_period).values(
             "pk",
             "reference",
             "title",

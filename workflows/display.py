@@ -35,6 +35,11 @@ EVENT_LABELS = {
 }
 
 
+def decision_label(action: str) -> str:
+    """What a decision (an audit action of a state change) reads as, in the past tense."""
+    return str(EVENT_LABELS.get(action) or getattr(ACTIONS.get(action), "label", action))
+
+
 def detail_rows(material_request) -> list[tuple[str, str]]:
     detail = material_request.details
     if detail is None:
@@ -71,4 +76,17 @@ def history_rows(events) -> list[dict]:
             "changed_state": bool(event.from_state) and event.from_state != event.to_state,
         }
         for event in events
+    ]
+
+
+def decision_rows(decisions) -> list[dict]:
+    """A request's decisions (workflows.Decision, oldest first), labelled for people."""
+    return [
+        {
+            "decision": decision,
+            "label": decision_label(decision.action),
+            "from_label": _state_label(decision.from_state),
+            "to_label": _state_label(decision.to_state),
+        }
+        for decision in decisions
     ]

@@ -88,6 +88,14 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
 
     created_at = models.DateTimeField(_("creada"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+    # The last-decision columns (submitted_at, forwarded_by, approved_*, urgent_reviewed_*,
+    # published_by/_at) are a cache of the decisions that still stand
+    # (workflows.selectors.standing_decisions over the `Decision` rows): written by the
+    # transition methods below, inside the same `_transition` that writes the row, at the
+    # same moment, and overwritten when a step is redone. They stay because the policy's
+    # SQL (who published or approved), the inbox, the lists, the press archive and the
+    # document's approval block filter and join on them; the record is the rows, and
+    # tests/workflows/test_decisions.py checks the cache says what the rows say.
     submitted_at = models.DateTimeField(_("enviada"), null=True, blank=True, editable=False)
     forwarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False

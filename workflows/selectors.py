@@ -5,7 +5,7 @@ from django.http import Http404
 
 from audit.selectors import events_for
 
-from .models import MaterialRequest
+from .models import Decision, MaterialRequest
 from .permissions import objects_visible_to
 
 
@@ -40,10 +40,6 @@ def get_visible_request(user, pk) -> MaterialRequest:
             .select_related(
                 "unit",
                 "author",
-                "approved_by",
-                "approved_on_behalf_of",
-                "published_by",
-                "urgent_reviewed_by",
                 "publication_details",
                 "campaign_details",
                 "speech_details",
@@ -57,6 +53,30 @@ def get_visible_request(user, pk) -> MaterialRequest:
 
 def request_history(material_request):
     return events_for(material_request)
+
+
+def request_decisions(material_request, actions=None):
+    """The request's decisions, oldest first, with who took them (one query): what the
+    request page, the public approval chain, the reports and the dossiers read."""
+    decisions = Decision.objects.filter(request=material_request).select_related("actor", "acting_for")
+    if actions is not None:
+        decisions = decisions.filter(action__in=actions)
+    return decisions.order_by("created_at", "audit_event_id")
+
+
+def standing_decisions(decisions) -> dict:
+    """{action: the newest decision of that action that still stands}, from a request's
+    decisions oldest first: an edit after approval (`reopen`) takes the approval back,
+    and a return to the unit takes back the forward that sent it to approval. The
+    request's last-decision columns cache exactly this (see MaterialRequest)."""
+    standing = {}
+    for decision in decisions:
+        standing[decision.action] = decision
+        if decision.action == "reopen":
+            standing.pop("approve", None)
+        elif decision.action == "return":
+            standing.pop("forward", None)
+    return standing
 
 
 def urgent_overview(user) -> dict:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from organization.selectors import unit_ids_of
 
 from . import policies, selectors, services
-from .display import detail_rows, history_rows
+from .display import decision_rows, detail_rows, history_rows
 from .exceptions import REFUSALS, WorkflowError, refusal
 from .forms import (
     DETAILS_FORMS,
@@ -185,9 +185,16 @@ def _detail_context(
         else:
             form = action_form_class(action)(action=action, initial={"revision": material_request.revision})
         actions.append({"action": action, "label": action.label_for(material_request), "form": form})
+    decisions = list(selectors.request_decisions(material_request))
+    standing = selectors.standing_decisions(decisions)
     return {
         "material_request": material_request,
         "detail_rows": detail_rows(material_request),
+        "decisions": decision_rows(decisions),
+        "submission": standing.get("submit"),
+        "approval": standing.get("urgent_publish") or standing.get("approve"),
+        "publication": standing.get("publish") or standing.get("urgent_publish"),
+        "post_review": standing.get("post_review"),
         "history": history_rows(selectors.request_history(material_request)),
         "attachments": material_request.attachments.all(),
         "actions": actions,

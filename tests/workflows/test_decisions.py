@@ -2,6 +2,9 @@
 `Decision`, written by the transition in its transaction and linked both ways with its
 audit event; a redone step keeps every earlier decision."""
 
+import io
+import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -9,14 +12,18 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from docx import Document
 
-from audit.models import AuditEvent
+from audit import dossier
+from audit.models import AuditEvent, ExportJob
 from documents.models import DocumentVersion
 from organization import services as org_services
 from tests.factories import create_request, request_in_state
 from workflows import services
 from workflows.models import Decision, DecisionImmutable, MaterialRequest, State
+from workflows.selectors import standing_decisions
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +237,170 @@ def test_the_urgent_path_and_its_post_review_are_decisions(users, units):
     ]
     assert rows[-2].version.reason == "urgent_publish"
     assert rows[-1].from_state == rows[-1].to_state == State.PUBLISHED
+
+
+# --- the cached columns ---------------------------------------------------------------------
+
+
+def cached_by_the_rows(material_request) -> dict:
+    """What the request's last-decision columns must hold, from its decisions alone."""
+    standing = standing_decisions(Decision.objects.filter(request=material_request))
+    approval = standing.get("urgent_publish") or standing.get("approve")
+    publication = standing.get("publish") or standing.get("urgent_publish")
+    review = standing.get("post_review")
+    forward = standing.get("forward")
+    submit = standing.get("submit")
+    return {
+        "submitted_at": submit.created_at if submit else None,
+        "forwarded_by_id": forward.actor_id if forward else None,
+        "approved_by_id": approval.actor_id if approval else None,
+        "approved_at": approval.created_at if approval else None,
+        "approved_on_behalf_of_id": approval.acting_for_id if approval else None,
+        "published_by_id": publication.actor_id if publication else None,
+        "published_at": publication.created_at if publication else None,
+        "urgent_reviewed_by_id": review.actor_id if review else None,
+        "urgent_reviewed_at": review.created_at if review else None,
+    }
+
+
+def cached_columns(material_request) -> dict:
+    row = MaterialRequest.objects.filter(pk=material_request.pk).values(*cached_by_the_rows(material_request)).get()
+    return dict(row)
+
+
+def test_the_last_decision_columns_are_a_cache_of_the_rows(users, units):
+    histories = [request_in_state(users, units, state) for state in State]
+    redone = request_in_state(users, units, State.PENDING_APPROVAL)
+    services.return_request(users["gerente"], redone, comment="Falta el público objetivo.")
+    services.submit_request(users["rentas1"], redone)
+    services.forward_request(users["revisor2"], redone)
+    histories.append(redone)
+    reopened = request_in_state(users, units, State.APPROVED)
+    services.update_request(
+        users["revisor1"], reload(reopened), fields={"title": "Otro"}, details={}, expected_revision=None
+    )
+    histories.append(reopened)
+    urgent = request_in_state(users, units, State.IN_REVIEW)
+    services.publish_urgently(users["gerente"], urgent, date=timezone.localdate(), comment="Alerta.", **PUBLICATION)
+    services.review_urgent_publication(users["revisor1"], urgent, comment="Conforme.")
+    histories.append(urgent)
+    scheduled = request_in_state(users, units, State.APPROVED)
+    services.publish_request(users["publicador"], scheduled, date=timezone.localdate(), by_system=True, **PUBLICATION)
+    histories.append(scheduled)
+    for material_request in histories:
+        assert cached_columns(material_request) == cached_by_the_rows(material_request), material_request.state
+
+
+# --- the readers ------------------------------------------------------------------------------
+
+
+def forget_the_cache(material_request):
+    """Blank the request's last-decision columns, so a reader that still used them shows it."""
+    MaterialRequest.objects.filter(pk=material_request.pk).update(
+        forwarded_by=None, approved_by=None, approved_at=None, approved_on_behalf_of=None, published_by=None
+    )
+
+
+def chain_steps(client, material_request) -> dict[str, str]:
+    html = client.get(reverse("public:detail", args=[material_request.reference])).content.decode()
+    return dict(re.findall(r'<li class="chain-step chain-(\w+)">(.*?)</li>', html, re.S))
+
+
+def named(users):
+    for username, first, last in (
+        ("revisor1", "Ana", "Revisora Quispe"),
+        ("revisor2", "Raúl", "Encargado Mamani"),
+        ("gerente", "Carlos", "Gerente Pérez"),
+        ("publicador", "Luis", "Publicador Rojas"),
+    ):
+        get_user_model().objects.filter(pk=users[username].pk).update(first_name=first, last_name=last)
+    return {name: fresh(user) for name, user in users.items()}
+
+
+def test_the_public_chain_reads_the_decisions(client, users, units, settings):
+    settings.PUBLIC_SHOW_OFFICIAL_NAMES = True
+    people = named(users)
+    material_request = request_in_state(people, units, State.PENDING_APPROVAL)  # forwarded by revisor1
+    services.return_request(people["gerente"], material_request, comment="Precisar fechas.")
+    services.submit_request(people["rentas1"], material_request)
+    services.forward_request(people["revisor1"], material_request)
+    org_services.create_delegation(
+        people["gerente"],
+        delegate=people["revisor2"],
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=3),
+        resolution="RG-7",
+    )
+    services.approve_request(fresh(people["revisor2"]), material_request)
+    services.publish_request(people["publicador"], material_request, date=timezone.localdate(), **PUBLICATION)
+    forget_the_cache(material_request)
+
+    steps = chain_steps(client, material_request)
+    assert list(steps) == ["submit", "forward", "approve", "publish"]
+    rows = {row.action: row for row in decisions_of(material_request)}  # the newest of each
+    assert "Ana Revisora Quispe" in steps["forward"]
+    assert "Raúl Encargado Mamani" in steps["approve"]
+    assert "Encargado de la aprobación" in steps["approve"]
+    assert "Por encargo del gerente de comunicaciones Carlos Gerente Pérez" in steps["approve"]
+    assert timezone.localtime(rows["approve"].created_at).strftime("%d/%m/%Y %H:%M") in steps["approve"]
+    assert "Luis Publicador Rojas" in steps["publish"]
+
+
+def test_the_public_chain_shows_a_scheduled_publication(client, users, units):
+    material_request = request_in_state(users, units, State.APPROVED)
+    services.publish_request(
+        users["publicador"], material_request, date=timezone.localdate(), by_system=True, **PUBLICATION
+    )
+    assert "fecha programada" in chain_steps(client, material_request)["publish"]
+
+
+def dossier_decisions(users, material_request) -> list[list[str]]:
+    job = ExportJob.objects.create(
+        kind=ExportJob.Kind.REQUEST_DOSSIER,
+        requested_by=users["transparencia"],
+        params={"request": material_request.pk},
+        title="Expediente",
+    )
+    path, _name = dossier.build(job, lambda done, total: None)
+    with zipfile.ZipFile(path) as archive:
+        summary = Document(io.BytesIO(archive.read("resumen.docx")))
+    for table in summary.tables:
+        rows = [[cell.text for cell in row.cells] for row in table.rows]
+        if rows[0][:2] == ["Fecha", "Decidió"]:
+            return rows[1:]
+    raise AssertionError("the summary has no table of decisions")
+
+
+def test_the_dossier_lists_every_decision(users, units):
+    material_request = request_in_state(users, units, State.IN_REVIEW)
+    services.observe_request(users["revisor1"], material_request, comment="Corrija el presupuesto.")
+    services.submit_request(users["rentas1"], material_request)
+    services.forward_request(users["revisor1"], material_request)
+    org_services.create_delegation(
+        users["gerente"],
+        delegate=users["revisor2"],
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=3),
+        resolution="RG-8",
+    )
+    services.approve_request(fresh(users["revisor2"]), material_request)
+    forget_the_cache(material_request)
+
+    rows = dossier_decisions(users, material_request)
+    decisions = decisions_of(material_request)
+    assert [row[2].rsplit("[", 1)[1].rstrip("]") for row in rows] == [d.action for d in decisions]
+    assert [row[6] for row in rows] == [f"#{d.audit_event.sequence}" for d in decisions]
+    assert rows[1][5] == "Corrija el presupuesto."
+    assert rows[-1][1] == "revisor2 (por encargo de gerente)"
+    assert rows[-1][4] == f"v{decisions[-1].version_number}"
+
+
+def test_the_request_page_lists_the_decisions(client_for, users, units):
+    material_request = request_in_state(users, units, State.IN_REVIEW)
+    services.observe_request(users["revisor1"], material_request, comment="Corrija el presupuesto.")
+    services.submit_request(users["rentas1"], material_request)
+    services.forward_request(users["revisor2"], material_request)
+    html = client_for("rentas1").get(reverse("workflows:request_detail", args=[material_request.pk])).content.decode()
+    listed = re.findall(r'<li class="decision decision-(\w+)">', html)
+    assert listed == ["submit", "observe", "submit", "forward"]
+    assert "Corrija el presupuesto." in html
