@@ -30,7 +30,7 @@ from notifications.services import notify_transition
 from . import duties, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Decision, Kind, MaterialRequest, Share, State
+from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
 from .references import next_reference
 
 # Transitions that freeze a document version: what was sent, approved and published.
@@ -163,9 +163,8 @@ def _transition(
 
 def _record_decision(decision_id, current, code, from_state, authority, reason, version, event, *, by_system=False):
     """The change as a write-once row (one INSERT), linked both ways with its audit event."""
-    return Decision.objects.create(
+    return current.decisions.create(
         id=decision_id,
-        request=current,
         action=code,
         from_state=from_state,
         to_state=current.state,
