@@ -15,6 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from documents.models import DocumentVersion
+from documents.services import download_docx
 from organization.services import create_delegation
 from workflows import services
 from workflows.models import Decision, MaterialRequest, State
@@ -58,8 +60,9 @@ def person(username):
 
 
 def add_what_the_demo_lacks():
-    """An encargado's approval, the reopen an edit after approval causes, and a
-    publication the scheduled job made on the publicador's behalf."""
+    """An encargado's approval (after a download, an event that names a version it did not
+    make), the reopen an edit after approval causes, and a publication the scheduled job
+    made on the publicador's behalf."""
     pending = MaterialRequest.objects.filter(state=State.PENDING_APPROVAL).order_by("pk").first()
     reviewers = set(
         AuditEvent.objects.filter(object_id=str(pending.pk), action__in=("forward", "observe", "edit")).values_list(
@@ -67,6 +70,8 @@ def add_what_the_demo_lacks():
         )
     )
     delegate = next(name for name in ("revisor2", "revisor1") if name not in reviewers)
+    # A download names a version in the request's chain without making one.
+    download_docx(person("gerente"), DocumentVersion.objects.filter(request=pending).order_by("-number").first())
     today = timezone.localdate()
     create_delegation(
         person("gerente"),

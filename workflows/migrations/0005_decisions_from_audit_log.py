@@ -10,9 +10,10 @@ the publicador who scheduled it: that is the publicador's decision, carried out 
 system (`by_system`).
 
 The document versions are found by walking each chain in order: every version was made
-with exactly one event that carries its hash (submit, edit, attach, detach, approve,
-publish, urgent publication), so the n-th such event is version n (checked against the
-stored hash). A decision that froze none was taken on the newest version before it; a
+with exactly one event of a versioning action that carries its hash (submit, edit, attach,
+detach, approve, publish, urgent publication; a download or a press distribution names a
+version it did not make), so the n-th such event is version n (checked against the stored
+hash). A decision that froze none was taken on the newest version before it; a
 `reopen` carries the version of the edit that caused it, as the service records it.
 
 Idempotent (an event that already has its decision is skipped; ids derive from the
@@ -43,6 +44,9 @@ STATE_CHANGES = frozenset(
     }
 )
 FREEZING = frozenset({"submit", "approve", "publish", "urgent_publish"})
+# The events that made a version (an edit, attach or detach once submitted). Others carry a
+# version's hash too (a download, a press distribution) but made none.
+VERSIONING = FREEZING | {"edit", "attach", "detach"}
 REQUEST_OBJECT = "workflows.materialrequest"
 # uuid5(NAMESPACE, event hash): the same event always gives the same decision id.
 NAMESPACE = uuid.UUID("0b7f6a4e-5d0c-4c2b-9f0e-8a1d3c6e2f14")
@@ -87,7 +91,7 @@ def _decisions_of(events, versions, request_ids, done, Decision):
         return
     number, version_pk = 0, None
     for event in events:
-        if event["version_hash"]:
+        if event["version_hash"] and event["action"] in VERSIONING:
             number += 1
             stored = versions.get((request_id, number))
             version_pk = stored[0] if stored and stored[1] == event["version_hash"] else None
