@@ -17,7 +17,6 @@ so one cell of the matrix never changes the next one.
 """
 
 import io
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -910,22 +909,7 @@ def build_dataset() -> Dataset:
     return Dataset(users, units, pks, revisions, attachments, shares, delegations, clients)
 
 
-@pytest.fixture(scope="module")
-def dataset(django_db_setup, django_db_blocker):
-    # Thousands of expected 403s and 404s: their warnings would only slow the run down;
-    # errors (a 500) are still logged.
-    request_logger = logging.getLogger("django.request")
-    level = request_logger.level
-    request_logger.setLevel(logging.ERROR)
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_dataset()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            request_logger.setLevel(level)
+# The `dataset` fixture (tests/conftest.py) builds it once per module with build_dataset.
 
 
 @pytest.fixture(autouse=True)
