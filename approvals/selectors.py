@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.http import Http404
 from viewflow.workflow.models import Task
 
-from organization.roles import Role
 from organization.selectors import delegators_for, roles_of, unit_ids_of
 from workflows import lifecycle, permissions, policy
 from workflows.models import MaterialRequest
@@ -79,7 +78,7 @@ def _inbox_task_ids(user) -> list[int]:
         user.pk,
         held,
         permissions.permission_ids(held),
-        Role.GERENTE in roles_of(user),
+        tuple(sorted(roles_of(user))),
         tuple(delegator.pk for delegator in delegators_for(user)),
         tuple(sorted(unit_ids_of(user))),
     )

@@ -16,9 +16,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from audit.services import record_event
 from notifications import services as notification_services
 from notifications.models import Kind
-from organization.roles import Role
-from organization.selectors import roles_of
-from workflows import lifecycle
+from workflows import lifecycle, policy
 from workflows.models import MaterialRequest
 
 from .flows import PublicationFlow
@@ -122,7 +120,7 @@ def check_task_owner(actor, material_request: MaterialRequest, action: str) -> N
         return
     # Kept on the (locked) instance for advance() in the same service call.
     task = _flow_state(material_request)[1]
-    if task is None or task.owner_id in (None, actor.pk) or Role.GERENTE in roles_of(actor):
+    if task is None or policy.may_act_on_task_taken_by(actor, task.owner_id):
         return
     raise PermissionDenied(
         _("La tarea la tomó %(who)s: debe liberarla o reasignarla antes.")
@@ -133,8 +131,6 @@ def check_task_owner(actor, material_request: MaterialRequest, action: str) -> N
 def _may_work_on(user, task: Task, material_request: MaterialRequest) -> bool:
     """Whether the user may do the action that completes the task (same rules as the
     service that will run it: permission and separation of duties)."""
-    from workflows import policy
-
     return bool(policy.may(user, task.flow_task.step.action, material_request))
 
 
@@ -162,7 +158,7 @@ def release_task(actor, task_pk) -> Task:
         task, material_request = _locked_task(task_pk)
         if task.status != STATUS.ASSIGNED:
             raise PermissionDenied(_("La tarea no está tomada."))
-        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+        if not policy.may_release_task_taken_by(actor, task.owner_id):
             raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden liberarla."))
         task.flow_task.activation_class(task).unassign()
         record_event(actor=actor, action="release_task", target=material_request, data={"task": task.flow_task.name})
@@ -174,7 +170,7 @@ def reassign_task(actor, task_pk, to_user) -> Task:
         task, material_request = _locked_task(task_pk)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise PermissionDenied(_("La tarea ya está terminada."))
-        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+        if not policy.may_release_task_taken_by(actor, task.owner_id):
             raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden reasignarla."))
         if not _may_work_on(to_user, task, material_request):
             raise PermissionDenied(
