@@ -6,6 +6,8 @@ after every change. Reads go through guardian's tables, so lists filter in SQL.
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -137,6 +139,7 @@ def forget_shares(material_request: MaterialRequest) -> None:
 def _forget_perms(material_request: MaterialRequest) -> None:
     for name in ("_perms_cache", "_direct_perms_cache", "_perm_rows"):
         material_request.__dict__.pop(name, None)
+    duties.forget_permission_rows(material_request)
 
 
 def sync_object_permissions(material_request: MaterialRequest, *, for_audience: bool = False) -> dict:
@@ -149,7 +152,7 @@ def sync_object_permissions(material_request: MaterialRequest, *, for_audience: 
     role_groups = _role_group_ids()
     # The rows as they are: those the service's permission check read under the lock,
     # when it did, else read now (a new request has none to read).
-    existing_rows = _object_rows(material_request) if material_request.pk else {"group_id": {}, "user_id": {}}
+    existing_rows = _object_rows(material_request) if material_request.pk else {"group_id": set(), "user_id": set()}
     _forget_perms(material_request)
 
     share_rows: list[tuple[int | None, int | None]] | None = None
@@ -207,44 +210,48 @@ def _by_holder(pairs, codenames) -> dict[int, set[str]]:
     return result
 
 
-def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]], existing: dict):
-    """Make the rows match `wanted` (`existing`: (holder, permission) -> row id); returns
-    the (holder, permission) pairs added and removed."""
-    stale = {key: pk for key, pk in existing.items() if key not in wanted}
+def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]], existing: set):
+    """Make the rows match `wanted` (`existing`: the (holder, permission) pairs there are);
+    returns the pairs added and removed."""
+    stale = existing - wanted
     if stale:
-        model.objects.filter(pk__in=stale.values()).delete()
-    missing = wanted - existing.keys()
+        model.objects.filter(content_object=material_request).filter(
+            reduce(or_, (Q(**{holder_field: holder, "permission_id": permission}) for holder, permission in stale))
+        ).delete()
+    missing = wanted - existing
     if missing:
         model.objects.bulk_create(
             model(content_object=material_request, permission_id=permission, **{holder_field: holder})
             for holder, permission in missing
         )
-    return missing, set(stale)
+    return missing, stale
 
 
 # --- reads -------------------------------------------------------------------------------
 
 
-def _object_rows(material_request) -> dict[str, dict[tuple[int, int], int]]:
-    """Every per-object permission row of the request, of people and of groups, in one
-    statement cached on the instance until its permissions are synced again:
-    {"user_id" | "group_id": {(holder id, permission id): row id}}. A service reads them
-    once under its lock for the actor's check and reuses them to sync the change."""
+def _object_rows(material_request) -> dict[str, set[tuple[int, int]]]:
+    """Every per-object permission row of the request, of people and of groups:
+    {"user_id" | "group_id": {(holder id, permission id)}}, cached on the instance until
+    its permissions are synced again. Read with the request's history (workflows.duties,
+    the same statement the separation of duties needs); a service reads them once under
+    its lock for the actor's check and reuses them to sync the change."""
     rows = material_request.__dict__.get("_perm_rows")
     if rows is None:
-        rows = {"group_id": {}, "user_id": {}}
-        users = (
-            MaterialRequestUserObjectPermission.objects.filter(content_object=material_request)
-            .annotate(holder_field=Value("user_id"), holder=F("user_id"))
-            .values_list("holder_field", "holder", "permission_id", "pk")
-        )
-        groups = (
-            MaterialRequestGroupObjectPermission.objects.filter(content_object=material_request)
-            .annotate(holder_field=Value("group_id"), holder=F("group_id"))
-            .values_list("holder_field", "holder", "permission_id", "pk")
-        )
-        for holder_field, holder, permission, pk in users.union(groups, all=True):
-            rows[holder_field][(holder, permission)] = pk
+        rows = duties.history_of(material_request).permission_rows
+        if rows is None:  # the history was read before the last sync: the rows alone
+            rows = {"group_id": set(), "user_id": set()}
+            users = MaterialRequestUserObjectPermission.objects.filter(content_object=material_request).annotate(
+                holder_field=Value("user_id"), holder=F("user_id")
+            )
+            groups = MaterialRequestGroupObjectPermission.objects.filter(content_object=material_request).annotate(
+                holder_field=Value("group_id"), holder=F("group_id")
+            )
+            fields = ("holder_field", "holder", "permission_id")
+            for holder_field, holder, permission in users.values_list(*fields).union(
+                groups.values_list(*fields), all=True
+            ):
+                rows[holder_field].add((holder, permission))
         material_request.__dict__["_perm_rows"] = rows
     return rows
 
