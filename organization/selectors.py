@@ -9,9 +9,18 @@ from .roles import READ_ONLY_ROLES, Role
 
 def _read_groups(user) -> None:
     """The user's groups, names and ids, in one statement cached on the user object."""
-    pairs = list(user.groups.values_list("pk", "name"))
+    remember_groups(user, user.groups.values_list("pk", "name"))
+
+
+def remember_groups(user, pairs) -> None:
+    """Cache the user's groups, (id, name) pairs another read brought along."""
+    pairs = list(pairs)
     user._org_roles = frozenset(name for _pk, name in pairs)
     user._org_group_ids = frozenset(pk for pk, _name in pairs)
+
+
+def knows_groups(user) -> bool:
+    return getattr(user, "_org_roles", None) is not None and getattr(user, "_org_group_ids", None) is not None
 
 
 def roles_of(user) -> frozenset[str]:

@@ -193,7 +193,9 @@ class NotAuthor(Rule):
     name = spec.NOT_AUTHOR
 
     def refuses(self, user, material_request, row):
-        return duties.history_of(material_request).is_author(user.pk, unit_ids_of(user))
+        history = duties.history_of(material_request)
+        # The person's units matter only if the request was ever shared with a unit.
+        return history.is_author(user.pk, unit_ids_of(user) if history.share_units else ())
 
     def refused_where(self, user, row, field):
         return duties.authored_by(user, field)
@@ -224,9 +226,10 @@ class NotOwnUnitDelegate(Rule):
     name = spec.NOT_OWN_UNIT_DELEGATE
 
     def refuses(self, user, material_request, row):
+        # Whose power first: a person acting on their own needs no read of their units.
         return (
-            material_request.unit_id in unit_ids_of(user)
-            and perm.acting_for(user, material_request, row.permission) is not None
+            perm.acting_for(user, material_request, row.permission) is not None
+            and material_request.unit_id in unit_ids_of(user)
         )
 
     def refused_where(self, user, row, field):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
@@ -28,6 +29,7 @@ from documents.models import DocumentVersion
 from documents.services import record_version
 from documents.snapshots import ATTACHMENT_SNAPSHOT_FIELDS
 from notifications.services import notify_transition
+from organization.selectors import knows_groups, remember_groups
 
 from . import duties, lifecycle, permissions, policies
 from .attachments import inspect_upload
@@ -73,12 +75,25 @@ def _attachments_changed(material_request: MaterialRequest) -> None:
     material_request.__dict__.pop("prefetched_attachments", None)
 
 
-def _lock(material_request: MaterialRequest) -> MaterialRequest:
+def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
-    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
+    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing. With
+    `actor`, their groups come along in the same statement unless already known (their
+    permission check and the version's signature need them)."""
     head = AuditEvent.objects.filter(chain=chain_expression(MaterialRequest, "pk")).order_by("-sequence")
+    queryset = MaterialRequest.objects.all()
+    with_actor_groups = actor is not None and actor.is_authenticated and not knows_groups(actor)
+    if with_actor_groups:
+        memberships = get_user_model().groups.through.objects.filter(user_id=actor.pk)
+        queryset = queryset.annotate(
+            prefetched_actor_groups=Subquery(
+                memberships.values("user_id")
+                .annotate(rows=_JSONList(JSONObject(id="group_id", name="group__name")))
+                .values("rows")
+            )
+        )
     current = (
-        MaterialRequest.objects.select_for_update(of=("self",))
+        queryset.select_for_update(of=("self",))
         # The kind's details too: the document version of the change reads them.
         .select_related("unit__municipality", "author", *DETAILS_RELATIONS)
         # Read with the lock, in the same statement: what the change's document version
@@ -104,6 +119,9 @@ def _lock(material_request: MaterialRequest) -> MaterialRequest:
     # What was read with the lock is what this transaction writes through (the details
     # included): documents.snapshots may trust it instead of reading it again.
     current.__dict__["_read_under_lock"] = True
+    if with_actor_groups:
+        groups = current.__dict__.pop("prefetched_actor_groups") or []
+        remember_groups(actor, ((group["id"], group["name"]) for group in groups))
     return current
 
 
@@ -147,7 +165,7 @@ def _transition(
     action = policies.ACTIONS[code]
     comment = _clean_reason(action, comment)
     with transaction.atomic():
-        current = _lock(material_request)
+        current = _lock(material_request, actor)
         _check_revision(current, expected_revision)
         transition_method = getattr(current, action.method)
         if not can_proceed(transition_method):
