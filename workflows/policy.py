@@ -227,10 +227,9 @@ class NotOwnUnitDelegate(Rule):
 
     def refuses(self, user, material_request, row):
         # Whose power first: a person acting on their own needs no read of their units.
-        return (
-            perm.acting_for(user, material_request, row.permission) is not None
-            and material_request.unit_id in unit_ids_of(user)
-        )
+        return perm.acting_for(
+            user, material_request, row.permission
+        ) is not None and material_request.unit_id in unit_ids_of(user)
 
     def refused_where(self, user, row, field):
         units = unit_ids_of(user)
