@@ -62,13 +62,14 @@ def _clean_reason(action: policies.Action, comment: str) -> str:
 
 
 class _JSONList(Aggregate):
-    """The JSON array of the values of a group (json_group_array; json_agg on PostgreSQL)."""
+    """The JSON array of the values of a group (json_group_array; jsonb_agg on PostgreSQL,
+    whose jsonb Django's connection hands to the field as text, as it expects)."""
 
     function = "JSON_GROUP_ARRAY"
     output_field = JSONField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
 def _attachments_changed(material_request: MaterialRequest) -> None:
