@@ -55,18 +55,21 @@ def tables(sql: str) -> list[str]:
 
 def main_table(sql: str) -> str:
     """The table the statement is about: the one written to, or the first one a SELECT
-    reads outside parentheses (not a subquery's); "" when none is named."""
+    reads at its outermost level, not in a subquery (PostgreSQL's UNIONs put each branch
+    in parentheses: the first branch's); "" when none is named."""
     text = _LITERAL.sub("''", sql)
+    best, best_depth = "", None
     for match in _TABLE.finditer(text):
         before = text[: match.start()]
-        if before.count("(") == before.count(")"):
-            return match.group(1).lower()
-    return ""
+        depth = before.count("(") - before.count(")")
+        if best_depth is None or depth < best_depth:
+            best, best_depth = match.group(1).lower(), depth
+    return best
 
 
 def kind(sql: str) -> str:
     """The statement's first keyword: SELECT, INSERT, UPDATE, DELETE, BEGIN, …"""
-    words = sql.lstrip().split(None, 1)
+    words = sql.lstrip(" \t\n(").split(None, 1)
     return words[0].upper() if words else ""
 
 

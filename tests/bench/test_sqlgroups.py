@@ -40,6 +40,13 @@ REPRESENTATIVE = [
         "permissions",
     ),
     (
+        '(SELECT "auth_permission"."codename" AS "permission__codename" '
+        'FROM "workflows_materialrequestuserobjectpermission" INNER JOIN "auth_permission" ON (…) '
+        'WHERE (…)) UNION (SELECT "auth_permission"."codename" AS "permission__codename" '
+        'FROM "workflows_materialrequestgroupobjectpermission" INNER JOIN "auth_permission" ON (…))',
+        "permissions",
+    ),
+    (
         'SELECT "workflows_share"."user_id" AS "user_id" FROM "workflows_share" '
         'LEFT OUTER JOIN "organization_unit" ON (…) WHERE "workflows_share"."request_id" = 3 '
         'UNION ALL SELECT "audit_auditevent"."actor_id" FROM "audit_auditevent" …',
@@ -156,6 +163,7 @@ def test_tables_and_kind_are_read_from_the_statement():
     sql = 'SELECT "a"."id" FROM "a" INNER JOIN "b" ON (…) LEFT OUTER JOIN c ON (…)'
     assert sqlgroups.tables(sql) == ["a", "b", "c"]
     assert sqlgroups.kind("  insert INTO x VALUES (1)") == "INSERT"
+    assert sqlgroups.kind('(SELECT "a"."id" FROM "a") UNION (SELECT "b"."id" FROM "b")') == "SELECT"
 
 
 @pytest.mark.django_db
@@ -182,3 +190,5 @@ def test_the_main_table_is_the_one_outside_subqueries_and_literals():
     assert sqlgroups.main_table(sql) == "workflows_materialrequest"
     assert sqlgroups.main_table('UPDATE "viewflow_task" SET "status" = \'DONE\'') == "viewflow_task"
     assert sqlgroups.main_table("SELECT 1") == ""
+    union = '(SELECT "a"."id" FROM "a" WHERE "a"."id" IN (SELECT "c"."id" FROM "c")) UNION (SELECT "b"."id" FROM "b")'
+    assert sqlgroups.main_table(union) == "a"
