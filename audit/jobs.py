@@ -1,7 +1,7 @@
 """Dossier exports: the services that ask for one, and the worker that builds it.
 
 A job is stored first (audited, in the caller's transaction), then handed to the task
-queue after commit (config/taskqueue.py: a Celery worker, or a small in-process pool);
+queue after commit (core/taskqueue.py: a Celery worker, or a small in-process pool);
 the page polls its progress. The periodic `run_export_jobs` picks up jobs a restarted
 server or a lost message left behind.
 """
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import taskqueue
+from core import taskqueue
 from organization.roles import Role
 from organization.selectors import reads_the_record, roles_of
 from workflows.exceptions import InvalidInput
@@ -116,7 +116,7 @@ def record_download(actor, job: ExportJob) -> None:
 
 
 def enqueue(job_id) -> None:
-    """Build the job in the background (config/taskqueue.py): a Celery worker, or the
+    """Build the job in the background (core/taskqueue.py): a Celery worker, or the
     in-process pool kept for dossiers, or at once in tests."""
     from . import tasks
 

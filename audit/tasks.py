@@ -1,5 +1,5 @@
 """Background tasks of the audit app: dossiers, reminders of the transparency register,
-the daily checkpoint (see config/taskqueue.py and config/periodic.py)."""
+the daily checkpoint (see core/taskqueue.py and core/periodic.py)."""
 
 from celery import shared_task
 from django.utils import timezone
