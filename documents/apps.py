@@ -1,7 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# What this app's audit events read as in the log (audit.labels, registered in ready()).
+AUDIT_ACTIONS = {
+    "download": _("Descarga de documento"),
+}
+
 
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documentos")
+
+    def ready(self):
+        from audit.labels import register
+
+        register(actions=AUDIT_ACTIONS)
