@@ -12,8 +12,7 @@ class AuditConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.db.models.signals import m2m_changed
 
-        from . import labels, signals
-        from .transparency.models import State as TransparencyState
+        from . import signals
 
         auth_signals.user_logged_in.connect(signals.on_login, dispatch_uid="audit_login")
         auth_signals.user_logged_out.connect(signals.on_logout, dispatch_uid="audit_logout")
@@ -22,4 +21,3 @@ class AuditConfig(AppConfig):
         m2m_changed.connect(
             signals.on_groups_changed, sender=get_user_model().groups.through, dispatch_uid="audit_groups"
         )
-        labels.register(states=TransparencyState)

@@ -163,7 +163,7 @@ def _maybe(redactor: Redactor | None, text: str) -> str:
 
 def dossier_requests(job) -> tuple[list[MaterialRequest], dict]:
     """The requests a job covers and context for its summary."""
-    from .transparency.models import TransparencyRequest
+    from transparency.models import TransparencyRequest
 
     context = {"generated_at": timezone.now()}
     if "transparency_request" in job.params:

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from transparency.models import TransparencyRequest
 from workflows.exceptions import InvalidInput
 from workflows.models import MaterialRequest
 
 from . import jobs
 from .models import ExportJob
-from .transparency.models import TransparencyRequest
 
 
 class DossierForm(forms.Form):

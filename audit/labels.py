@@ -19,20 +19,6 @@ ACTION_LABELS: dict[str, str] = {
     "lockout": _("Cuenta bloqueada por intentos fallidos"),
     "group_added": _("Rol o unidad asignados"),
     "group_removed": _("Rol o unidad retirados"),
-    # the transparency register (audit.transparency)
-    "transparency_register": _("Pedido de acceso a la información registrado"),
-    "transparency_update": _("Pedido de acceso a la información modificado"),
-    "transparency_assign": _("Pedido de acceso asignado"),
-    "transparency_start": _("Atención del pedido de acceso iniciada"),
-    "transparency_extend": _("Prórroga del pedido de acceso comunicada"),
-    "transparency_answer": _("Respuesta al pedido de acceso registrada"),
-    "transparency_deny": _("Pedido de acceso denegado"),
-    "transparency_archive": _("Pedido de acceso archivado"),
-    "transparency_link_request": _("Solicitud vinculada a un pedido de acceso"),
-    "transparency_unlink_request": _("Solicitud desvinculada de un pedido de acceso"),
-    "transparency_link_document": _("Documento vinculado a un pedido de acceso"),
-    "transparency_unlink_document": _("Documento desvinculado de un pedido de acceso"),
-    "transparency_recompute": _("Plazos de pedidos de acceso recalculados"),
     # the audit log itself
     # the log's CSV/XLSX exports and the dossiers (data["format"] tells them apart)
     "export": _("Exportación"),

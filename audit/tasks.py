@@ -25,14 +25,6 @@ def run_export_jobs() -> int:
 
 
 @shared_task
-def send_transparency_reminders() -> int:
-    """Periodic: the register's deadlines (once per entry, deadline, person and day)."""
-    from .transparency.reminders import send_deadline_reminders
-
-    return send_deadline_reminders()
-
-
-@shared_task
 def daily_checkpoint() -> int:
     """Periodic: seal the heads of every chain once a day. Returns the new checkpoint's
     sequence, or 0 when the scheduler already sealed one today.

@@ -14,7 +14,7 @@ urlpatterns = [
     path("bandeja/", include("approvals.urls")),
     path("auditoria/puntos-de-control/", include("audit.checkpoint_urls")),
     path("auditoria/", include("audit.urls")),
-    path("transparencia/", include("audit.transparency.urls")),
+    path("transparencia/", include("transparency.urls")),
     path("publico/", include("audit.public_urls")),
     path("expedientes/", include("audit.dossier_urls")),
     path("calendario/", include("civic_calendar.urls")),

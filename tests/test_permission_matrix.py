@@ -372,7 +372,7 @@ OBJECT_URLS = {
     # One request's audit trail: any request (drafts and cancelled ones too) for
     # transparency, control and the administrator; 403 for everybody else whatever the id.
     "audit:request_timeline": ObjectURL(("pk",), "GET", lambda username, obj: expect_audit_trail(username, obj)),
-    # Transparency register entries, not requests: tests/audit/transparency/test_register_matrix.py.
+    # Transparency register entries, not requests: tests/transparency/test_register_matrix.py.
     "transparency:detail": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:edit": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:action": ObjectURL(("pk",), "POST", note="transparency entries"),
@@ -766,7 +766,7 @@ def test_the_tables_describe_the_urls_as_they_are():
         "directory:list_edit",
         "press:coverage_edit",  # tests/press/test_permissions.py, with the one below
         "press:coverage_clipping",
-        # tests/audit/transparency/test_register_matrix.py, with the six below
+        # tests/transparency/test_register_matrix.py, with the six below
         "transparency:detail",
         "transparency:edit",
         "transparency:action",
@@ -1408,7 +1408,7 @@ def test_public_detail_matrix(dataset):
 
 def test_dossier_url_matrix(dataset):
     from audit.models import ExportJob
-    from audit.transparency.services import register_request
+    from transparency.services import register_request
 
     users = dataset.users
     with transaction.atomic():

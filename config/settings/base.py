@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "documents",
     "approvals",
     "notifications",
+    "transparency",
     "civic_calendar",
     "directory",
     "press",
@@ -275,7 +276,7 @@ PERIODIC_JOBS = {
         "schedule": {"minute": "30", "hour": "7", "day_of_week": "mon-fri"},
     },
     "transparency_reminders": {
-        "task": "audit.tasks.send_transparency_reminders",
+        "task": "transparency.tasks.send_transparency_reminders",
         "schedule": {"minute": "35", "hour": "7", "day_of_week": "mon-fri"},
     },
     "calendar_reminders": {

@@ -17,11 +17,11 @@ from audit.exports import headers
 from audit.models import AuditEvent, ExportJob
 from audit.redaction import Redactor
 from audit.services import chain_for
-from audit.transparency import services as register
 from documents.models import DocumentVersion
 from tests.audit.helpers import raw
 from tests.conftest import sqlite_only_because
 from tests.factories import create_request, request_in_state
+from transparency import services as register
 from workflows import services as workflow
 from workflows.models import State
 

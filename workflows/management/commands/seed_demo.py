@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from audit.transparency import services as transparency
-from audit.transparency.models import TransparencyRequest
 from organization.roles import Role
 from organization.services import ensure_municipality, ensure_unit, ensure_user
+from transparency import services as transparency
+from transparency.models import TransparencyRequest
 from workflows import services
 from workflows.models import Kind, MaterialRequest
 

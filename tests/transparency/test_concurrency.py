@@ -11,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.transparency import services
-from audit.transparency.models import TransparencyRequest
 from organization.roles import Role
 from organization.services import ensure_user
 from tests import threads
 from tests.factories import PASSWORD
+from transparency import services
+from transparency.models import TransparencyRequest
 from workflows.exceptions import ActionNotAvailable
 
 from .conftest import entry_data

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from audit.models import AuditEvent
-from audit.transparency.models import State, TransparencyRequest
+from transparency.models import State, TransparencyRequest
 from workflows.models import Kind
 from workflows.models import State as RequestState
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from audit.transparency.models import NonWorkingDay, TransparencyRequest
+from transparency.models import NonWorkingDay, TransparencyRequest
 
 from .conftest import walk
 

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.transparency import services
-from audit.transparency.models import State, TransparencyRequest
 from documents.models import DocumentVersion
 from tests.factories import request_in_state
+from transparency import services
+from transparency.models import State, TransparencyRequest
 from workflows.exceptions import ActionNotAvailable, InvalidInput
 from workflows.models import ReferenceSequence
 from workflows.models import State as RequestState

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from audit.transparency.deadlines import (
+from transparency.deadlines import (
     URGENCY_CLOSED,
     URGENCY_NEAR,
     URGENCY_OK,
@@ -16,7 +16,7 @@ from audit.transparency.deadlines import (
     urgency,
     working_days_left,
 )
-from audit.transparency.models import NonWorkingDay
+from transparency.models import NonWorkingDay
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,13 @@ acceso a la información pública, TUO de la Ley 27806, DS 021-2019-JUS).
 A citizen asks; the office registers the request, works on it and answers or denies it
 within 10 working days (or a later date it communicated in time). The transition methods
 only move the state and record the facts of the move; who may call them, the deadlines
-and the audit event live in audit.transparency.services.
+and the audit event live in transparency.services.
 
-These models belong to the `audit` app (audit/models.py imports them).
+Their tables belong to the `audit` app (`Meta.app_label`): they were created by its
+migrations (audit/0004 on), and the audit chains, content types and permissions of the
+register name them `audit.*`. The code lives here, in the transparency app, above
+workflows; the audit ledger below knows nothing of it. Moving the tables to a
+`transparency` label would be a migration of its own, with data.
 """
 
 from django.conf import settings
@@ -111,6 +115,7 @@ class NonWorkingDay(models.Model):
     description = models.CharField(_("descripción"), max_length=200)
 
     class Meta:
+        app_label = "audit"
         verbose_name = _("día no laborable")
         verbose_name_plural = _("días no laborables")
         ordering = ["-date"]
@@ -182,6 +187,7 @@ class TransparencyRequest(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 
     class Meta:
+        app_label = "audit"
         verbose_name = _("solicitud de acceso a la información")
         verbose_name_plural = _("solicitudes de acceso a la información")
         ordering = ["-received_at", "-pk"]

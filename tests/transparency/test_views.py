@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.transparency import services
-from audit.transparency.models import State, TransparencyRequest
 from documents.models import DocumentVersion
 from tests.factories import request_in_state
+from transparency import services
+from transparency.models import State, TransparencyRequest
 from workflows.models import State as RequestState
 
 from .conftest import walk

@@ -2,7 +2,7 @@
 organization and anonymous, every state of an entry and a missing id, GET and POST.
 
 The expected answers come from an oracle written here from the issue, never from
-audit.transparency.policies:
+transparency.policies:
 
 - anonymous: 302 to the login page, whatever the URL and method;
 - who may not read the register (everyone but the transparencia role, the auditors and
@@ -24,11 +24,11 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.transparency import services
-from audit.transparency.deadlines import WorkingCalendar
-from audit.transparency.models import TransparencyRequest
 from documents.models import DocumentVersion
 from tests.factories import build_organization, request_in_state
+from transparency import services
+from transparency.deadlines import WorkingCalendar
+from transparency.models import TransparencyRequest
 from workflows.models import State as RequestState
 
 from .conftest import entry_data, received, walk

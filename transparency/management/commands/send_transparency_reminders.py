@@ -4,7 +4,7 @@ systemd timer) after midnight; running it twice the same day sends nothing twice
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from audit.transparency.reminders import send_deadline_reminders
+from transparency.reminders import send_deadline_reminders
 
 
 class Command(BaseCommand):

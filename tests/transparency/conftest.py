@@ -3,9 +3,9 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from audit.transparency import services
-from audit.transparency.deadlines import WorkingCalendar
 from tests.factories import request_in_state
+from transparency import services
+from transparency.deadlines import WorkingCalendar
 from workflows.models import State
 
 

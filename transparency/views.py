@@ -50,7 +50,7 @@ def register_list(request):
     query.pop("page", None)
     return render(
         request,
-        "audit/transparency/list.html",
+        "transparency/list.html",
         {
             "filter_form": filter_form,
             "page": page,
@@ -89,7 +89,7 @@ def register_create(request):
                     % {"reference": entry.reference, "date": entry.response_due_on.strftime("%d/%m/%Y")},
                 )
                 return redirect("transparency:detail", pk=entry.pk)
-    return render(request, "audit/transparency/form.html", {"form": form, "entry": None}, status=status)
+    return render(request, "transparency/form.html", {"form": form, "entry": None}, status=status)
 
 
 @login_required
@@ -103,7 +103,7 @@ def register_edit(request, pk):
     except WorkflowError as error:
         message, status = refusal(error)
         return render(
-            request, "audit/transparency/detail.html", _detail_context(request, entry, error=message), status=status
+            request, "transparency/detail.html", _detail_context(request, entry, error=message), status=status
         )
     form = TransparencyRequestForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST":
@@ -118,7 +118,7 @@ def register_edit(request, pk):
             else:
                 messages.success(request, _("Datos de la solicitud actualizados."))
                 return redirect("transparency:detail", pk=entry.pk)
-    return render(request, "audit/transparency/form.html", {"form": form, "entry": entry}, status=status)
+    return render(request, "transparency/form.html", {"form": form, "entry": entry}, status=status)
 
 
 def _action_form(code, data=None):
@@ -156,7 +156,7 @@ def _detail_context(
 @require_safe
 def register_detail(request, pk):
     entry = selectors.get_entry(request.user, pk)
-    return render(request, "audit/transparency/detail.html", _detail_context(request, entry))
+    return render(request, "transparency/detail.html", _detail_context(request, entry))
 
 
 def _refused(request, entry, error, **context):
@@ -164,7 +164,7 @@ def _refused(request, entry, error, **context):
     entry.refresh_from_db()
     return render(
         request,
-        "audit/transparency/detail.html",
+        "transparency/detail.html",
         _detail_context(request, entry, error=message, **context),
         status=status,
     )
@@ -185,7 +185,7 @@ def register_action(request, pk, code):
     if not form.is_valid():
         return render(
             request,
-            "audit/transparency/detail.html",
+            "transparency/detail.html",
             _detail_context(
                 request, entry, failed_action=code, failed_form=form, error=_("Revise el formulario de la acción.")
             ),
@@ -221,7 +221,7 @@ def link_request(request, pk):
         return _refused(request, entry, error, link_form=form)
     if not form.is_valid():
         context = _detail_context(request, entry, link_form=form, error=_("Indique la referencia de la solicitud."))
-        return render(request, "audit/transparency/detail.html", context, status=400)
+        return render(request, "transparency/detail.html", context, status=400)
     material_request = MaterialRequest.objects.filter(reference=form.cleaned_data["reference"]).first()
     try:
         services.link_material_request(request.user, entry, material_request)
@@ -261,7 +261,7 @@ def link_document(request, pk):
     form = LinkVersionForm(request.POST, versions=selectors.linkable_versions(request.user, entry))
     if not form.is_valid():
         context = _detail_context(request, entry, version_form=form, error=_("Elija una versión del documento."))
-        return render(request, "audit/transparency/detail.html", context, status=400)
+        return render(request, "transparency/detail.html", context, status=400)
     try:
         services.link_document_version(request.user, entry, form.cleaned_data["version"])
     except REFUSALS as error:

@@ -7,12 +7,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from audit.transparency import services
-from audit.transparency.reminders import send_deadline_reminders
 from notifications.models import Kind, Notification
 from organization.roles import Role
 from organization.services import ensure_user
 from tests.factories import PASSWORD
+from transparency import services
+from transparency.reminders import send_deadline_reminders
 
 from .conftest import received, walk
 
