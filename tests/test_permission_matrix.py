@@ -637,7 +637,7 @@ PLAIN_URLS = {
         ),
         Probe("GET", protected(lambda username: True, yes=405, no=405)),
     ],
-    # Public pages (audit/public_urls.py): no login, the same answer for everybody.
+    # Public pages (records/public_urls.py): no login, the same answer for everybody.
     "public:list": [Probe("GET", lambda username: 200)],
     "public:press_feed": [Probe("GET", lambda username: 200)],
     # A reference never handed out; every state is walked by test_public_detail_matrix.

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "approvals",
     "notifications",
     "transparency",
+    "records",
     "civic_calendar",
     "directory",
     "press",
@@ -270,7 +271,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PERIODIC_JOBS = {
     "publish_scheduled": {"task": "workflows.tasks.publish_scheduled", "schedule": {"minute": "*"}},
     "workflow_timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": {"minute": "*"}},
-    "export_jobs": {"task": "audit.tasks.run_export_jobs", "schedule": {"minute": "*/10"}},
+    "export_jobs": {"task": "records.tasks.run_export_jobs", "schedule": {"minute": "*/10"}},
     "deadline_reminders": {
         "task": "notifications.tasks.send_deadline_reminders",
         "schedule": {"minute": "30", "hour": "7", "day_of_week": "mon-fri"},

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import ExportJob
 from transparency.models import TransparencyRequest
 from workflows.exceptions import InvalidInput
 from workflows.models import MaterialRequest
 
 from . import jobs
-from .models import ExportJob
 
 
 class DossierForm(forms.Form):
@@ -51,7 +51,7 @@ def _ask(request, *, target_label, back_url, create):
         status = 400
     return render(
         request,
-        "audit/dossier/ask.html",
+        "records/dossier/ask.html",
         {"form": form, "target_label": target_label, "back_url": back_url},
         status=status,
     )
@@ -111,13 +111,13 @@ def job_list(request):
     if not jobs.may_export(request.user):
         raise PermissionDenied
     own = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at")[:50]
-    return render(request, "audit/dossier/list.html", {"jobs": own})
+    return render(request, "records/dossier/list.html", {"jobs": own})
 
 
 @login_required
 def job_detail(request, job_id):
     job = _own_job(request, job_id)
-    return render(request, "audit/dossier/job.html", {"job": job, "state": _status(job)})
+    return render(request, "records/dossier/job.html", {"job": job, "state": _status(job)})
 
 
 @login_required
@@ -130,7 +130,7 @@ def job_download(request, job_id):
     job = _own_job(request, job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         return render(
-            request, "audit/dossier/job.html", {"job": job, "state": _status(job), "not_ready": True}, status=409
+            request, "records/dossier/job.html", {"job": job, "state": _status(job), "not_ready": True}, status=409
         )
     jobs.record_download(request.user, job)
     name = job.file.name.rsplit("/", 1)[-1]

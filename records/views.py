@@ -13,15 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from audit import exports, selectors
+from audit.labels import action_label, kind_label, state_label
+from audit.services import chain_for
+from audit.verification import verify_chain
 from organization.selectors import reads_the_record
 from workflows.models import MaterialRequest
 from workflows.permissions import VIEW, perms_of
 
-from . import exports, selectors
 from .forms import AuditLogFilterForm, CursorForm
-from .labels import action_label, kind_label, state_label
-from .services import chain_for
-from .verification import verify_chain
 
 REQUEST_TYPE = "workflows.materialrequest"
 CURSOR_PARAMS = ("before", "after")
@@ -82,12 +82,12 @@ def log(request):
         context["cursor_errors"] = cursor_form.non_field_errors() or (
             [_("La página pedida no es válida.")] if cursor_form.errors else []
         )
-        return render(request, "audit/log/log.html", context, status=400)
+        return render(request, "records/log/log.html", context, status=400)
     page = selectors.log_page(
         filter_form.filters(), before=cursor_form.cleaned_data["before"], after=cursor_form.cleaned_data["after"]
     )
     context.update(page=page, rows=[_row(event) for event in page.events])
-    return render(request, "audit/log/log.html", context)
+    return render(request, "records/log/log.html", context)
 
 
 @login_required
@@ -121,7 +121,7 @@ def request_timeline(request, pk):
         rows.append(row)
     return render(
         request,
-        "audit/log/timeline.html",
+        "records/log/timeline.html",
         {
             "material_request": material_request,
             "rows": rows,
@@ -135,7 +135,7 @@ def request_timeline(request, pk):
 def _refused_export(request, filter_form):
     return render(
         request,
-        "audit/log/log.html",
+        "records/log/log.html",
         {"filter_form": filter_form, "filter_query": "", "page": None, "rows": [], "export_refused": True},
         status=400,
     )

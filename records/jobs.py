@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import ExportJob
+from audit.services import record_event
 from core import taskqueue
 from organization.roles import Role
 from organization.selectors import reads_the_record, roles_of
@@ -23,8 +25,6 @@ from workflows.exceptions import InvalidInput
 from workflows.permissions import objects_visible_to
 
 from . import dossier
-from .models import ExportJob
-from .services import record_event
 
 logger = logging.getLogger(__name__)
 

@@ -17,19 +17,18 @@ from django.utils.text import get_valid_filename
 from docx import Document
 from docx.shared import Pt
 
+from audit.exports import RowFormatter, csv_lines
+from audit.models import AuditEvent
+from audit.redaction import Redactor
+from audit.selectors import EXPORT_FIELDS, events_for
+from audit.services import chain_for
+from audit.verification import verify_chain
 from directory.dossier import distribution_csv
 from directory.dossier import summary_line as distribution_summary
 from documents.models import DocumentVersion
 from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
 from workflows.models import MaterialRequest
-
-from .exports import RowFormatter, csv_lines
-from .models import AuditEvent
-from .redaction import Redactor
-from .selectors import EXPORT_FIELDS, events_for
-from .services import chain_for
-from .verification import verify_chain
 
 # Columns of selectors.EXPORT_FIELDS that may carry personal data: the comment, the data,
 # and the IP address and browser, which identify a person too.

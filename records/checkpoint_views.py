@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditCheckpoint
+from audit.services import create_checkpoint
 from organization.roles import Role
 from organization.selectors import reads_the_record, roles_of
-
-from .models import AuditCheckpoint
-from .services import create_checkpoint
 
 
 def _may_seal(user) -> bool:
@@ -25,7 +24,7 @@ def checkpoint_list(request):
     if not reads_the_record(request.user):
         raise PermissionDenied
     page = Paginator(AuditCheckpoint.objects.order_by("-sequence"), 25).get_page(request.GET.get("page"))
-    return render(request, "audit/checkpoints.html", {"page": page, "may_seal": _may_seal(request.user)})
+    return render(request, "records/checkpoints.html", {"page": page, "may_seal": _may_seal(request.user)})
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from audit.jobs import run_pending
+from records.jobs import run_pending
 
 
 class Command(BaseCommand):

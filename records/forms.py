@@ -4,10 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from audit.labels import action_choices
 from organization.models import Unit
 from workflows.models import Kind, MaterialRequest
-
-from .labels import action_choices
 
 
 class DateInput(forms.DateInput):

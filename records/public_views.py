@@ -2,7 +2,7 @@
 published version, with a form that checks a copy against it.
 
 Every page answers anonymous visitors and logged-in users alike, and shows only what
-`audit.public_selectors` builds: never the request itself.
+`records.public_selectors` builds: never the request itself.
 """
 
 import hashlib
@@ -58,7 +58,7 @@ def public_list(request):
     query.pop("page", None)
     return render(
         request,
-        "audit/public/list.html",
+        "records/public/list.html",
         {"filter_form": form, "page": page, "query": query.urlencode()},
         status=400 if form.errors else 200,
     )
@@ -94,7 +94,7 @@ def _with_docx_hash(item):
 def _render_detail(request, item, *, verification=None, verify_error="", status=200):
     return render(
         request,
-        "audit/public/detail.html",
+        "records/public/detail.html",
         {
             "item": item,
             "show_names": settings.PUBLIC_SHOW_OFFICIAL_NAMES,

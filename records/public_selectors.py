@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from audit.selectors import events_for
 from documents.models import DocumentVersion, Reason
 from organization.models import Unit
 from organization.roles import Role
@@ -36,8 +37,6 @@ from workflows.models import (
     PublicationFormat,
     State,
 )
-
-from .selectors import events_for
 
 PUBLIC_STATES = (State.PUBLISHED, State.WITHDRAWN)
 PAGE_SIZE = 25
