@@ -15,5 +15,12 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from audit.labels import register
+        from workflows import hooks
+
+        from . import services
+
+        # The viewflow bookkeeping of every change to a request (workflows.hooks).
+        hooks.flow_sync.check_task_owner.register(services.check_task_owner)
+        hooks.flow_sync.advance.register(services.advance)
 
         register(actions=AUDIT_ACTIONS)

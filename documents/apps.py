@@ -13,5 +13,11 @@ class DocumentsConfig(AppConfig):
 
     def ready(self):
         from audit.labels import register
+        from workflows import hooks
+
+        from . import services
+
+        # The version a transition freezes (workflows.hooks).
+        hooks.record_version.register(services.record_version)
 
         register(actions=AUDIT_ACTIONS)

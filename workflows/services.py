@@ -19,16 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from approvals import services as flow_sync
 from audit.models import AuditEvent
 from audit.services import chain_expression, record_event
-from documents.models import DocumentVersion
-from documents.services import record_version
-from notifications.services import notify_transition
 
 from . import duties, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
+from .hooks import DocumentVersion, flow_sync, notify_transition, record_version
 from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
 from .references import next_reference
 
