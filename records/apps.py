@@ -7,7 +7,7 @@ class RecordsConfig(AppConfig):
     the checkpoints page, the dossiers and the public approval records with their feed.
     The ledger itself (models, record_event, verification) is the audit app, at the bottom.
     Its URL namespaces (audit, public, dossier, checkpoints) and template names (records/…)
-    are its own; its static files are still under audit/static/audit/."""
+    are its own; its static files are records/static/records/."""
 
     name = "records"
     verbose_name = _("Registros y expedientes")

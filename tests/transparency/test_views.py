@@ -365,7 +365,7 @@ def test_each_row_shows_its_days_left_in_colour(client_for, users, register):
     assert row_class(html, closed.reference) == "deadline-closed"
     assert "Vence hoy" in html
     assert "Vencida hace" in html
-    assert "audit/transparency.css" in html
+    assert "transparency/transparency.css" in html
 
 
 def test_the_extension_date_is_the_deadline_once_communicated(client_for, users, register):
