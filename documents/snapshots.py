@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import translation
 
-from workflows.models import DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
+from workflows.models import ATTACHMENT_SNAPSHOT_FIELDS, DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
 
 SCHEMA = 1
 
@@ -80,16 +80,6 @@ def _details(material_request) -> dict:
         elif field.name == "channels":
             values["channels_labels"] = [str(channel_labels.get(item, item)) for item in value]
     return values
-
-
-# What a snapshot lists of each attachment: its key -> the attachment's field.
-ATTACHMENT_SNAPSHOT_FIELDS = {
-    "name": "original_name",
-    "sha256": "sha256",
-    "content_type": "content_type",
-    "size": "size",
-    "file": "file",
-}
 
 
 def _attachment_order(row: dict) -> tuple:

@@ -18,7 +18,7 @@ transition's own transaction. So every time here is an audit event's `occurred_a
   in the period, rounded to one decimal;
 - *later review* of an urgent publication: its `post_review` event, whenever it came.
 
-Transparency requests come from the register (audit.transparency): those received in the
+Transparency requests come from the register (transparency): those received in the
 period, each with whether its deadline was met. Only an entry still open depends on the
 day the figures are taken (`today`), and only then is that day part of the figures.
 """
@@ -32,12 +32,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
 from audit.models import AuditEvent
-from audit.transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
-from audit.transparency.models import TransparencyRequest
 from organization.models import Unit
 from organization.selectors import municipality_name
 from press.models import Tone
 from press.selectors import coverage_summary
+from transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
+from transparency.models import TransparencyRequest
 from workflows.models import Kind, MaterialRequest, State
 
 from .periods import Period

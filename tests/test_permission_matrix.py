@@ -371,7 +371,7 @@ OBJECT_URLS = {
     # One request's audit trail: any request (drafts and cancelled ones too) for
     # transparency, control and the administrator; 403 for everybody else whatever the id.
     "audit:request_timeline": ObjectURL(("pk",), "GET", lambda username, obj: expect_audit_trail(username, obj)),
-    # Transparency register entries, not requests: tests/audit/transparency/test_register_matrix.py.
+    # Transparency register entries, not requests: tests/transparency/test_register_matrix.py.
     "transparency:detail": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:edit": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:action": ObjectURL(("pk",), "POST", note="transparency entries"),
@@ -636,7 +636,7 @@ PLAIN_URLS = {
         ),
         Probe("GET", protected(lambda username: True, yes=405, no=405)),
     ],
-    # Public pages (audit/public_urls.py): no login, the same answer for everybody.
+    # Public pages (records/public_urls.py): no login, the same answer for everybody.
     "public:list": [Probe("GET", lambda username: 200)],
     "public:press_feed": [Probe("GET", lambda username: 200)],
     # A reference never handed out; every state is walked by test_public_detail_matrix.
@@ -765,7 +765,7 @@ def test_the_tables_describe_the_urls_as_they_are():
         "directory:list_edit",
         "press:coverage_edit",  # tests/press/test_permissions.py, with the one below
         "press:coverage_clipping",
-        # tests/audit/transparency/test_register_matrix.py, with the six below
+        # tests/transparency/test_register_matrix.py, with the six below
         "transparency:detail",
         "transparency:edit",
         "transparency:action",
@@ -1392,7 +1392,7 @@ def test_public_detail_matrix(dataset):
 
 def test_dossier_url_matrix(dataset):
     from audit.models import ExportJob
-    from audit.transparency.services import register_request
+    from transparency.services import register_request
 
     users = dataset.users
     with transaction.atomic():

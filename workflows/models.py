@@ -443,6 +443,18 @@ DETAILS_MODELS = {
 DETAILS_RELATIONS = tuple(f"{kind}_details" for kind in DETAILS_MODELS)
 
 
+# What a document version's snapshot lists of each attachment (documents.snapshots): its
+# key -> the attachment's field. Here, beside the model, because the workflow services
+# read exactly these with the request's lock.
+ATTACHMENT_SNAPSHOT_FIELDS = {
+    "name": "original_name",
+    "sha256": "sha256",
+    "content_type": "content_type",
+    "size": "size",
+    "file": "file",
+}
+
+
 def attachment_path(instance, filename):
     return f"attachments/{instance.request.reference}/{instance.sha256[:16]}-{filename}"
 

@@ -22,19 +22,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from approvals import services as flow_sync
 from audit.models import AuditEvent
 from audit.services import chain_expression, record_event
-from documents.models import DocumentVersion
-from documents.services import record_version
-from documents.snapshots import ATTACHMENT_SNAPSHOT_FIELDS
-from notifications.services import notify_transition
 from organization.selectors import knows_groups, remember_groups
 
 from . import duties, lifecycle, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, DETAILS_RELATIONS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
+from .hooks import DocumentVersion, flow_sync, notify_transition, record_version
+from .models import (
+    ATTACHMENT_SNAPSHOT_FIELDS,
+    DETAILS_MODELS,
+    DETAILS_RELATIONS,
+    SHORT_TEXT_MAX,
+    Attachment,
+    Kind,
+    MaterialRequest,
+    Share,
+    State,
+)
 from .references import next_reference
 
 # Transitions that freeze a document version (what was sent, approved and published),

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config import taskqueue
+from core import taskqueue
 from organization.roles import Role
 from organization.services import ensure_user
 from tests.factories import PASSWORD, request_in_state

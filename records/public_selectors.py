@@ -1,0 +1,480 @@
+"""Reads for the public pages (no login): published material and its approval chain.
+
+What is public is decided here and nowhere else:
+
+- a request is public once it was published (delivered, installed): state `publicado`,
+  or `retirado`, which stays listed as withdrawn with its public reason, so the
+  transparency page never silently erases what the municipality once published;
+- drafts, requests in review or pending approval, approved but not yet published, and
+  cancelled (or rejected) requests never appear;
+- the pages get plain records built here (`PublicItem`, `PublicStep`), never the model:
+  a template cannot reach the author, the press contact, attachments, comments,
+  observations or any other internal field, because it is not in what it receives.
+
+Each function runs a fixed number of queries, whatever the data size.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from audit.selectors import events_for
+from documents.models import DocumentVersion, Reason
+from organization.models import Unit
+from organization.roles import Role
+from workflows.models import (
+    PUBLISHED_LABELS,
+    Channel,
+    Kind,
+    MaterialRequest,
+    PublicationFormat,
+    State,
+)
+
+PUBLIC_STATES = (State.PUBLISHED, State.WITHDRAWN)
+PAGE_SIZE = 25
+FEED_SIZE = 50
+
+# COM-2026-00042: a prefix of letters and digits, the year, the number of the year.
+REFERENCE_RE = re.compile(r"[A-Z0-9]{1,10}-\d{4}-\d{5,9}")
+
+# The audit actions whose date and actor make the public chain.
+CHAIN_ACTIONS = ("submit", "forward", "approve", "publish", "urgent_publish", "post_review", "withdraw")
+PUBLICATION_REASONS = (Reason.PUBLISH, Reason.URGENT_PUBLISH)
+
+# The columns the list reads: nothing else is loaded, so nothing else can be shown.
+LIST_FIELDS = (
+    "reference",
+    "kind",
+    "title",
+    "state",
+    "publication_date",
+    "published_at",
+    "unit__name",
+    "publication_details__format",
+)
+
+
+def is_valid_reference(reference: str) -> bool:
+    return bool(REFERENCE_RE.fullmatch(reference or ""))
+
+
+def public_requests():
+    """Every request the public may see; the one definition the pages and the feed share."""
+    return MaterialRequest.objects.filter(state__in=PUBLIC_STATES, published_at__isnull=False)
+
+
+def kind_label(kind: str, publication_format: str = "") -> str:
+    label = str(Kind(kind).label) if kind in Kind.values else kind
+    if kind == Kind.PUBLICATION and publication_format in PublicationFormat.values:
+        return f"{label} · {PublicationFormat(publication_format).label}"
+    return label
+
+
+def state_label(kind: str, state: str) -> str:
+    if state == State.PUBLISHED and kind in Kind.values:
+        return str(PUBLISHED_LABELS[Kind(kind)])
+    return str(State(state).label)
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    reference: str
+    kind: str
+    kind_label: str
+    unit: str
+    title: str
+    state: str
+    state_label: str
+    publication_date: date | None
+
+
+def _publication_details(material_request):
+    if material_request.kind != Kind.PUBLICATION:
+        return None
+    return getattr(material_request, "publication_details", None)
+
+
+def _row(material_request) -> PublicRow:
+    details = _publication_details(material_request)
+    return PublicRow(
+        reference=material_request.reference,
+        kind=material_request.kind,
+        kind_label=kind_label(material_request.kind, details.format if details else ""),
+        unit=material_request.unit.name,
+        title=material_request.title,
+        state=material_request.state,
+        state_label=state_label(material_request.kind, material_request.state),
+        publication_date=material_request.publication_date,
+    )
+
+
+def public_list(*, kind: str = "", unit_id: int | None = None, year: int | None = None, search: str = ""):
+    requests = public_requests().select_related("unit", "publication_details").only(*LIST_FIELDS)
+    if kind:
+        requests = requests.filter(kind=kind)
+    if unit_id:
+        requests = requests.filter(unit_id=unit_id)
+    if year:
+        requests = requests.filter(publication_date__year=year)
+    if search:
+        requests = requests.filter(Q(reference__icontains=search) | Q(title__icontains=search))
+    return requests.order_by("-publication_date", "-published_at", "-pk")
+
+
+def public_page(queryset, number):
+    """One page of the list as public rows (two queries: count and page). A page that
+    does not exist is not found: crawlers get no endless copies of the last page."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    try:
+        page = paginator.page(number or 1)
+    except (EmptyPage, PageNotAnInteger) as error:
+        raise Http404(_("Esa página no existe.")) from error
+    page.object_list = [_row(item) for item in page.object_list]
+    return page
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """The units that have published something (one query)."""
+    return list(
+        Unit.objects.filter(requests__state__in=PUBLIC_STATES, requests__published_at__isnull=False)
+        .distinct()
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+def year_choices() -> list[int]:
+    """The years with publications, newest first (one query)."""
+    return [moment.year for moment in public_requests().dates("publication_date", "year", order="DESC")]
+
+
+# --- one item -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    """One step of the approval chain as the public reads it: what happened, in which
+    role, when, and (when the municipality shows them) the official's name."""
+
+    code: str
+    label: str
+    role: str
+    at: datetime | date | None
+    name: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    pk: int
+    number: int
+    created_at: datetime
+    snapshot_sha256: str
+    docx_sha256: str  # "" until the DOCX is first rendered
+
+
+@dataclass
+class PublicItem:
+    pk: int
+    reference: str
+    kind: str
+    kind_label: str
+    unit: str
+    title: str
+    summary: str
+    body: str
+    details: list[tuple[str, str]]
+    state: str
+    state_label: str
+    withdrawn: bool
+    withdrawal_reason: str
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    published_at: datetime | None
+    publication_date: date | None
+    publication_channel: str
+    publication_url: str
+    urgent: bool
+    urgent_reviewed: bool
+    updated_at: datetime
+    chain: list[PublicStep] = field(default_factory=list)
+    version: PublishedVersion | None = None
+
+
+def _channels(values) -> str:
+    labels = dict(Channel.choices)
+    return ", ".join(str(labels.get(item, item)) for item in values or [])
+
+
+def _public_details(material_request) -> list[tuple[str, str]]:
+    """The kind-specific facts that went out with the material. Left out on purpose: the
+    press contact (a person's phone or e-mail), a speech's key messages (a briefing),
+    a campaign's budget request and any internal location detail."""
+    detail = material_request.details
+    if detail is None:
+        return []
+    kind = material_request.kind
+    if kind == Kind.PUBLICATION:
+        rows = [(_("Formato"), detail.get_format_display()), (_("Canales"), _channels(detail.channels))]
+        if detail.lead:
+            rows.append((_("Entradilla"), detail.lead))
+        return rows
+    if kind == Kind.CAMPAIGN:
+        return [
+            (_("Tipo de campaña"), detail.get_campaign_type_display()),
+            (_("Objetivo"), detail.objective),
+            (_("Público objetivo"), detail.audience),
+            (_("Canales"), _channels(detail.channels)),
+            (_("Vigencia"), _("del %(start)s al %(end)s") % _dates(detail.start_date, detail.end_date)),
+        ]
+    if kind == Kind.SPEECH:
+        return [(_("Evento"), detail.event_name), (_("Lugar"), detail.place), (_("Orador"), detail.speaker)]
+    if kind == Kind.SIGNAGE:
+        return [
+            (_("Local"), detail.premises),
+            (_("Dirección"), detail.address),
+            (_("Tipo de señal"), detail.get_sign_type_display()),
+            (_("Texto de la señal"), detail.sign_text),
+        ]
+    return []
+
+
+def _web_link(url: str) -> str:
+    """The publication's link, only as an ordinary web address (the service already
+    refuses anything else; a page for everybody does not rely on that alone)."""
+    return url if (url or "").lower().startswith(("https://", "http://")) else ""
+
+
+def _dates(start, end) -> dict:
+    return {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
+
+
+def _name(user) -> str:
+    """An official's full name, only where the municipality shows names; never a login
+    name (a username helps nobody but someone guessing passwords)."""
+    if user is None or not settings.PUBLIC_SHOW_OFFICIAL_NAMES:
+        return ""
+    return user.get_full_name().strip()
+
+
+def _office_roles(user_ids) -> dict[int, set[str]]:
+    """The communications-office roles of a few people, in one query."""
+    ids = sorted({pk for pk in user_ids if pk})
+    if not ids:
+        return {}
+    through = get_user_model().groups.through
+    roles: dict[int, set[str]] = {}
+    rows = through.objects.filter(
+        user_id__in=ids, group__name__in=[Role.GERENTE, Role.REVISOR, Role.PUBLICADOR]
+    ).values_list("user_id", "group__name")
+    for user_id, name in rows:
+        roles.setdefault(user_id, set()).add(name)
+    return roles
+
+
+def _role_among(roles: set[str], candidates) -> str:
+    for role in candidates:
+        if role in roles:
+            return str(role.label)
+    return _("Gerencia de Comunicaciones")
+
+
+def _chain(material_request, events) -> list[PublicStep]:
+    last = {event.action: event for event in events}  # oldest first: the last one wins
+    steps = []
+
+    submit = last.get("submit")
+    steps.append(
+        PublicStep(
+            "submit",
+            _("Presentada a la Oficina de Comunicaciones"),
+            _("Unidad solicitante: %(unit)s") % {"unit": material_request.unit.name},
+            submit.occurred_at if submit else material_request.submitted_at,
+        )
+    )
+
+    forward = last.get("forward")
+    if forward is not None or material_request.forwarded_by_id:
+        steps.append(
+            PublicStep(
+                "forward",
+                _("Revisada y derivada a aprobación"),
+                str(Role.REVISOR.label),
+                forward.occurred_at if forward else None,
+                _name(material_request.forwarded_by or (forward.actor if forward else None)),
+            )
+        )
+
+    if material_request.urgent:
+        steps.append(
+            PublicStep(
+                "urgent_publish",
+                _("Aprobada y publicada por la vía urgente"),
+                str(Role.GERENTE.label),
+                material_request.approved_at,
+                _name(material_request.approved_by),
+                _("Mensaje de emergencia o prevención: la revisión se hace después de publicar."),
+            )
+        )
+    else:
+        approve = last.get("approve")
+        delegated = material_request.approved_on_behalf_of
+        steps.append(
+            PublicStep(
+                "approve",
+                _("Aprobada"),
+                _("Encargado de la aprobación") if delegated else str(Role.GERENTE.label),
+                material_request.approved_at or (approve.occurred_at if approve else None),
+                _name(material_request.approved_by),
+                (
+                    _("Por encargo del %(role)s %(name)s")
+                    % {"role": str(Role.GERENTE.label).lower(), "name": _name(delegated)}
+                ).strip()
+                if delegated
+                else "",
+            )
+        )
+        steps.append(
+            PublicStep(
+                "publish",
+                state_label(material_request.kind, State.PUBLISHED),
+                str(Role.PUBLICADOR.label),
+                material_request.published_at,
+                _name(material_request.published_by),
+            )
+        )
+
+    roles = _office_roles(
+        [material_request.urgent_reviewed_by_id, last["withdraw"].actor_id if "withdraw" in last else None]
+    )
+    if material_request.urgent:
+        reviewed = material_request.urgent_reviewed_at is not None
+        reviewer = material_request.urgent_reviewed_by
+        steps.append(
+            PublicStep(
+                "post_review",
+                _("Revisión posterior conforme") if reviewed else _("Revisión posterior pendiente"),
+                _role_among(roles.get(material_request.urgent_reviewed_by_id, set()), (Role.GERENTE, Role.REVISOR))
+                if reviewed
+                else str(Role.REVISOR.label),
+                material_request.urgent_reviewed_at,
+                _name(reviewer),
+            )
+        )
+
+    withdraw = last.get("withdraw")
+    if material_request.state == State.WITHDRAWN:
+        steps.append(
+            PublicStep(
+                "withdraw",
+                _("Retirada"),
+                _role_among(roles.get(withdraw.actor_id, set()), (Role.GERENTE, Role.PUBLICADOR))
+                if withdraw
+                else _("Gerencia de Comunicaciones"),
+                withdraw.occurred_at if withdraw else material_request.updated_at,
+                _name(withdraw.actor if withdraw else None),
+                material_request.withdrawal_reason,
+            )
+        )
+    return steps
+
+
+def _published_version(material_request) -> PublishedVersion | None:
+    """The version frozen when the material was published (one query)."""
+    version = (
+        DocumentVersion.objects.filter(request=material_request, reason__in=PUBLICATION_REASONS)
+        .select_related("rendered")
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        return None
+    rendered = getattr(version, "rendered", None)
+    return PublishedVersion(
+        version.pk, version.number, version.created_at, version.snapshot_sha256, rendered.sha256 if rendered else ""
+    )
+
+
+def get_public_item(reference: str) -> PublicItem:
+    """The public record of one published request (four queries at most: the request,
+    its chain events, the roles of whoever withdrew or reviewed it afterwards, and
+    its published version). Anything not public answers exactly like a missing one."""
+    if not is_valid_reference(reference):
+        raise Http404(_("No existe ese material publicado."))
+    try:
+        material_request = (
+            public_requests()
+            .select_related(
+                "unit",
+                "forwarded_by",
+                "approved_by",
+                "approved_on_behalf_of",
+                "published_by",
+                "urgent_reviewed_by",
+                "publication_details",
+                "campaign_details",
+                "speech_details",
+                "signage_details",
+            )
+            .get(reference=reference)
+        )
+    except MaterialRequest.DoesNotExist as error:
+        raise Http404(_("No existe ese material publicado.")) from error
+    events = list(events_for(material_request).filter(action__in=CHAIN_ACTIONS))
+    # The body is the text that went out: a press release, a delivered speech. For a
+    # campaign or a sign, the request's body is a working description: the summary
+    # and the public facts say what went out.
+    shows_body = material_request.kind in (Kind.PUBLICATION, Kind.SPEECH)
+    details = _publication_details(material_request)
+    return PublicItem(
+        pk=material_request.pk,
+        reference=material_request.reference,
+        kind=material_request.kind,
+        kind_label=kind_label(material_request.kind, details.format if details else ""),
+        unit=material_request.unit.name,
+        title=material_request.title,
+        summary=material_request.summary,
+        body=material_request.body if shows_body else "",
+        details=_public_details(material_request),
+        state=material_request.state,
+        state_label=state_label(material_request.kind, material_request.state),
+        withdrawn=material_request.state == State.WITHDRAWN,
+        withdrawal_reason=material_request.withdrawal_reason if material_request.state == State.WITHDRAWN else "",
+        submitted_at=material_request.submitted_at,
+        approved_at=material_request.approved_at,
+        published_at=material_request.published_at,
+        publication_date=material_request.publication_date,
+        publication_channel=material_request.publication_channel,
+        publication_url=_web_link(material_request.publication_url),
+        urgent=material_request.urgent,
+        urgent_reviewed=material_request.urgent_reviewed_at is not None,
+        updated_at=material_request.updated_at,
+        chain=_chain(material_request, events),
+        version=_published_version(material_request),
+    )
+
+
+# --- the feed -----------------------------------------------------------------------------
+
+
+def press_releases(limit: int | None = None):
+    """Published press releases, newest first (one query). Withdrawn ones stay, marked:
+    a feed reader that already has the entry learns of the withdrawal by its update."""
+    return list(
+        public_requests()
+        .filter(kind=Kind.PUBLICATION, publication_details__format=PublicationFormat.PRESS_RELEASE)
+        .select_related("unit", "publication_details")
+        .only(*LIST_FIELDS, "summary", "updated_at", "withdrawal_reason", "publication_details__lead")
+        .order_by("-published_at", "-pk")[: limit or FEED_SIZE]
+    )
