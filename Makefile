@@ -35,11 +35,12 @@ run: install
 	@echo "Sirviendo en http://127.0.0.1:$(PORT)/  (Ctrl+C para detener)"
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
-## make test: lint and the whole suite (browser, PostgreSQL and Redis tests included where installed),
+## make test: lint (ruff, the import layers) and the whole suite (browser, PostgreSQL and Redis tests included where installed),
 ## then the whole suite again on a throwaway PostgreSQL and redis-server (tests/scaleout.py).
 test: install-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
 	$(BIN)/python -m tests.scaleout
@@ -48,9 +49,11 @@ test: install-dev system-packages
 bench: install-dev system-packages
 	$(BIN)/python -m bench
 
+## make lint: ruff, and import-linter's layers contract (pyproject.toml; "Layers" in docs/ARCHITECTURE.md).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf var/test-artifacts .pytest_cache

@@ -1,74 +1,97 @@
-"""The approval process, read top to bottom as the office works.
+"""The approval process as viewflow carries it, generated from the lifecycle specification.
 
-viewflow owns who does what next (tasks, queues, assignment); the request's state
-machine owns which changes are legal. Every human task ends when a workflow service
-changes the request's state; the router then reads the new state and opens the next
-task. Nodes never change the request themselves.
+viewflow keeps the people's side of the process: tasks, queues, assignment, the inbox and
+the process history. The request's state machine (workflows.lifecycle, guarded by
+django-fsm-2) keeps which changes are legal. Nothing here re-reads the state to decide
+what comes next: each human node is a step of the specification (`lifecycle.STEPS`),
+and when a change completes a step's task, the change's own row of the specification
+says which step it opens (`Transition.opens`), or that the process ends.
+
+So one change costs viewflow what it must record and no more: the finished task, the
+next one and the link between them.
 """
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
-from workflows.models import State
+from workflows import lifecycle
 
 from .models import PublicationProcess
 from .task_pages import open_task
 
 
-def _state(activation):
-    return activation.process.artifact.state
+class StepActivation(ViewActivation):
+    """A step's task. Whoever completes it names the step that follows (the applied
+    row's `opens`), set on the activation before `execute()`; none ends the process."""
+
+    next_step: str | None = None
+
+    @Activation.status.transition(source=STATUS.DONE)
+    def create_next(self):
+        flow_class = self.flow_class
+        node = getattr(flow_class, self.next_step) if self.next_step else flow_class.end
+        yield node._create(self, self.task.token)
 
 
-def _human_task(title, codename):
-    """A person's task on the request, open to whoever holds `codename` on it; when done,
-    the router picks the next one."""
-    return (
-        flow.View(open_task)
-        .Annotation(title=title)
-        .Permission(f"workflows.{codename}", obj=lambda process: process.artifact)
-        .Next(this.route)
-    )
+class StepNode(flow.View):
+    """A human node that is one step of the specification: its task is open to whoever
+    holds the step's per-object permission on the request."""
+
+    activation_class = StepActivation
+
+    def __init__(self, step: lifecycle.Step):
+        super().__init__(open_task)
+        self.step = step
+        self.Annotation(title=step.title)
+        self.Permission(f"workflows.{step.permission}", obj=lambda process: process.artifact)
+
+    def _resolve(self, cls):
+        super()._resolve(cls)
+        self._following = [getattr(cls, name) for name in following_steps(self.step.name)] + [cls.end]
+
+    def _outgoing(self):
+        # The edges the specification allows, for viewflow's graph and chart.
+        for node in self._following:
+            yield Edge(src=self, dst=node, edge_class="next")
 
 
-def _process_lock(flow_class, process_pk):
-    if connection.vendor == "sqlite":
-        return lock.no_lock(flow_class, process_pk)
-    return lock.select_for_update_lock(flow_class, process_pk)
+def following_steps(step_name: str) -> list[str]:
+    """The steps a change completing `step_name` may open, as the specification says."""
+    names = []
+    for row in lifecycle.TRANSITIONS:
+        if step_name in row.closes and row.opens and row.opens not in names:
+            names.append(row.opens)
+    return names
 
 
-class PublicationFlow(flow.Flow):
+def first_step() -> str:
+    """The step a first submission opens."""
+    return lifecycle.TRANSITIONS_BY_CODE["submit"].opens
+
+
+class SpecificationSteps:
+    """One human node per step of the specification, named as the step."""
+
+
+for _step in lifecycle.STEPS:
+    setattr(SpecificationSteps, _step.name, StepNode(_step))
+
+
+class PublicationFlow(SpecificationSteps, flow.Flow):
     process_class = PublicationProcess
-    # A row lock on the process on PostgreSQL; SQLite has no row locks and already holds
-    # the database's write lock (the service's BEGIN IMMEDIATE), so it takes none.
-    lock_impl = staticmethod(_process_lock)
+    # Every change to a request's tasks holds the request's own row lock first (the
+    # workflow services and the queue operations take it): a second lock on the
+    # process would be paid on every change and protect nothing more.
+    lock_impl = lock.no_lock
     process_title = _("Aprobación de material")
     process_description = _("Revisión, aprobación y publicación de una solicitud de material.")
 
-    start = flow.StartHandle(this.start_process).Next(this.route)
-
-    route = (
-        flow.Switch()
-        .Case(this.review, cond=lambda activation: _state(activation) == State.IN_REVIEW)
-        .Case(this.approval, cond=lambda activation: _state(activation) == State.PENDING_APPROVAL)
-        .Case(this.publication, cond=lambda activation: _state(activation) == State.APPROVED)
-        .Case(this.correction, cond=lambda activation: _state(activation) == State.DRAFT)
-        .Case(this.post_review, cond=lambda activation: activation.process.artifact.awaits_post_review())
-        .Default(this.end)
-    )
-
-    # The communications office reviews: forward to approval or observe back to the unit.
-    review = _human_task(_("Revisar la solicitud"), "review_materialrequest")
-    # The gerente (or the encargado) approves, returns or rejects.
-    approval = _human_task(_("Decidir la aprobación"), "approve_materialrequest")
-    # The publicador publishes (or records the speech delivered, the sign installed).
-    publication = _human_task(_("Publicar"), "publish_materialrequest")
-    # Observed or returned: the unit corrects and submits again.
-    correction = _human_task(_("Corregir y volver a enviar"), "submit_materialrequest")
-    # Published on the urgent path: a second person reviews it afterwards.
-    post_review = _human_task(_("Revisión posterior de publicación urgente"), "postreview_materialrequest")
-
+    start = flow.StartHandle(this.start_process).Next(getattr(this, first_step()))
     end = flow.End()
 
     def start_process(self, activation, material_request):
@@ -76,20 +99,9 @@ class PublicationFlow(flow.Flow):
         return activation.process
 
 
-# Each human task, and the per-object permission that lets a person act on it.
-TASK_PERMISSIONS = {
-    PublicationFlow.review: "review_materialrequest",
-    PublicationFlow.approval: "approve_materialrequest",
-    PublicationFlow.publication: "publish_materialrequest",
-    PublicationFlow.correction: "submit_materialrequest",
-    PublicationFlow.post_review: "postreview_materialrequest",
-}
+STEP_NODES = {step.name: getattr(PublicationFlow, step.name) for step in lifecycle.STEPS}
 
-# The action that completes each human task.
-TASK_ACTIONS = {
-    PublicationFlow.review: "forward",
-    PublicationFlow.approval: "approve",
-    PublicationFlow.publication: "publish",
-    PublicationFlow.correction: "submit",
-    PublicationFlow.post_review: "post_review",
-}
+
+def step_of(flow_task) -> lifecycle.Step:
+    """The specification's step a task's node is."""
+    return flow_task.step

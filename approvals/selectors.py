@@ -2,54 +2,37 @@
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 from viewflow.workflow.models import Task
 
-from organization.roles import Role
 from organization.selectors import delegators_for, roles_of, unit_ids_of
-from workflows import duties, permissions
+from workflows import lifecycle, permissions, policy
 from workflows.models import MaterialRequest
 
-from .flows import TASK_PERMISSIONS, PublicationFlow
-from .services import OFFICE_TASKS, OPEN_TASK_STATUSES
+from .flows import STEP_NODES, PublicationFlow
+from .services import OPEN_TASK_STATUSES
 
 # Tasks shown on one page of the inbox: a reviewer may have hundreds waiting.
 TASKS_PAGE_SIZE = 25
 
 
 def _workable_tasks(user):
-    """Open human tasks on requests where the user holds the task's permission.
-
-    The separation-of-duties rules (workflows.duties, from the request's history) are
-    correlated NOT EXISTS on the task's own request (a primary-key or indexed lookup per
-    candidate task), not NOT IN lists of every request the person ever wrote, approved
-    or published, which grow with the years."""
+    """Open human tasks the user may do: for each step of the specification, the tasks of
+    that step on requests where the policy lets the user take the step's own action
+    (workflows.policy.requests_where: the permission and each separation-of-duties rule
+    as correlated subqueries on the task's own request, never lists of every request the
+    person ever touched, which grow with the years). The task being open stands for the
+    state: the policy's state test is left out."""
     artifact = "process__artifact_object_id"
-    the_request = MaterialRequest.objects.filter(pk=OuterRef(artifact))
     rule = Q()
     nodes = []
-    for node, codename in TASK_PERMISSIONS.items():
-        if not permissions.could_hold(user, codename):
+    for step in lifecycle.STEPS:
+        if not permissions.could_hold(user, step.permission):
             continue  # no request gives it to them: a branch fewer to build and to run
+        node = STEP_NODES[step.name]
         nodes.append(node)
-        node_rule = Q(flow_task=node) & permissions.perm_filter(user, codename, artifact)
-        theirs = Q()
-        if node == PublicationFlow.approval and Role.GERENTE not in roles_of(user) and unit_ids_of(user):
-            # An encargado does not decide their own unit's requests.
-            theirs |= Q(unit_id__in=unit_ids_of(user))
-        if node == PublicationFlow.post_review:
-            # The post-review is someone else's than who published urgently.
-            theirs |= Q(published_by=user) | Q(approved_by=user)
-        if node in OFFICE_TASKS:
-            # Nobody's inbox offers what they helped write to review, approve or publish...
-            node_rule &= ~duties.authored_by(user, artifact)
-        if node in (PublicationFlow.approval, PublicationFlow.publication):
-            # ...nor what they reviewed to approve or publish.
-            node_rule &= ~duties.reviewed_by(user, artifact)
-        if theirs:
-            node_rule &= ~Exists(the_request.filter(theirs))
-        rule |= node_rule
+        rule |= Q(flow_task=node) & policy.requests_where(user, step.action, artifact, legal=False)
     if not rule:
         return Task.objects.none()
     return Task.objects.filter(
@@ -87,7 +70,7 @@ def _inbox_task_ids(user) -> list[int]:
     """The ids of `_inbox_tasks`, in order: one query."""
     if not user.is_authenticated or not user.is_active:
         return []
-    held = tuple(codename for codename in TASK_PERMISSIONS.values() if permissions.could_hold(user, codename))
+    held = tuple(step.permission for step in lifecycle.STEPS if permissions.could_hold(user, step.permission))
     if not held:
         return []  # no task's permission could be theirs
     key = (
@@ -95,7 +78,7 @@ def _inbox_task_ids(user) -> list[int]:
         user.pk,
         held,
         permissions.permission_ids(held),
-        Role.GERENTE in roles_of(user),
+        tuple(sorted(roles_of(user))),
         tuple(delegator.pk for delegator in delegators_for(user)),
         tuple(sorted(unit_ids_of(user))),
     )

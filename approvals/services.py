@@ -1,8 +1,9 @@
 """Keeps the viewflow process of a request in step with its state.
 
 Called by workflows.services inside the transaction of each change, after the FSM
-transition: the open human task is completed by whoever made the change, and the flow's
-router opens the next one. Also the queue operations: take, release, reassign.
+transition: the open human task is completed by whoever made the change, and the step the
+change's row of the lifecycle specification names is opened next (or the process ends,
+or is cancelled). Also the queue operations: take, release, reassign.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,21 +16,13 @@ from viewflow.workflow.status import PROCESS, STATUS
 from audit.services import record_event
 from notifications import services as notification_services
 from notifications.models import Kind
-from organization.roles import Role
-from organization.selectors import roles_of
-from workflows.models import MaterialRequest, State
+from workflows import lifecycle, policy
+from workflows.models import MaterialRequest
 
-from .flows import TASK_ACTIONS, PublicationFlow
+from .flows import PublicationFlow
 from .models import PublicationProcess
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-# Tasks of the office, which nobody takes on a request they (co-)authored.
-OFFICE_TASKS = (
-    PublicationFlow.review,
-    PublicationFlow.approval,
-    PublicationFlow.publication,
-    PublicationFlow.post_review,
-)
 
 
 def _processes_of(material_request: MaterialRequest):
@@ -84,8 +77,9 @@ def current_task(material_request: MaterialRequest) -> Task | None:
     return open_task_of(process) if process is not None else None
 
 
-def _complete(task: Task, actor) -> None:
+def _complete(task: Task, actor, next_step: str | None) -> None:
     activation = task.flow_task.activation_class(task)
+    activation.next_step = next_step
     if task.status == STATUS.NEW:
         # viewflow's assign() is only `owner = user` plus a save; the completion below
         # saves the task anyway, so it is assigned in memory: one UPDATE less.
@@ -98,40 +92,35 @@ def _complete(task: Task, actor) -> None:
 
 
 def advance(actor, material_request: MaterialRequest, *, action: str) -> None:
-    """After a state change: start the process on the first submission, complete the open
-    task otherwise, or cancel the process when the request is cancelled."""
+    """After a state change: start the process on the first submission, or do what the
+    change's row of the specification says: complete the open task it closes (opening
+    the step it opens, or ending the process), or cancel the process."""
+    row = lifecycle.TRANSITIONS_BY_CODE[action]
     process, task = _flow_state(material_request)
     # What follows changes the flow: the next reader of this instance reads it again.
     material_request.__dict__.pop("_flow_state", None)
     if process is None:
-        if material_request.state == State.IN_REVIEW:
+        if row.opens == PublicationFlow.start._next.name:
             PublicationFlow.start.run(material_request=material_request)
         return
-    with PublicationFlow.lock(process.pk):
-        if action == "cancel":
-            # Nobody did the open task: it is cancelled with the process. (A rejection,
-            # by contrast, is the approval task's own outcome and completes it.)
-            PublicationFlow.instance.cancel(process)
-            return
-        if task is not None:
-            _complete(task, actor)
+    # No process lock: the caller holds the request's row lock (PublicationFlow.lock_impl).
+    if row.ends_process:
+        PublicationFlow.instance.cancel(process)
+        return
+    if task is not None and task.flow_task.step.name in row.closes:
+        _complete(task, actor, row.opens)
 
 
 # --- the queue -----------------------------------------------------------------------------
 
 
-# Actions that do not complete the open task as the actor's own work: the unit may
-# cancel, and a withdrawal happens after the process ended.
-ACTIONS_OUTSIDE_TASKS = ("cancel", "withdraw")
-
-
 def check_task_owner(actor, material_request: MaterialRequest, action: str) -> None:
     """A task someone took is theirs to finish; the gerente may still decide."""
-    if action in ACTIONS_OUTSIDE_TASKS:
+    if action in lifecycle.OUTSIDE_TASKS:
         return
     # Kept on the (locked) instance for advance() in the same service call.
     task = _flow_state(material_request)[1]
-    if task is None or task.owner_id in (None, actor.pk) or Role.GERENTE in roles_of(actor):
+    if task is None or policy.may_act_on_task_taken_by(actor, task.owner_id):
         return
     raise PermissionDenied(
         _("La tarea la tomó %(who)s: debe liberarla o reasignarla antes.")
@@ -142,10 +131,7 @@ def check_task_owner(actor, material_request: MaterialRequest, action: str) -> N
 def _may_work_on(user, task: Task, material_request: MaterialRequest) -> bool:
     """Whether the user may do the action that completes the task (same rules as the
     service that will run it: permission and separation of duties)."""
-    from workflows import policies
-
-    action = policies.ACTIONS[TASK_ACTIONS[task.flow_task]]
-    return policies.is_allowed(policies.check_action, user, material_request, action)
+    return bool(policy.may(user, task.flow_task.step.action, material_request))
 
 
 def _locked_task(task_pk) -> tuple[Task, MaterialRequest]:
@@ -172,7 +158,7 @@ def release_task(actor, task_pk) -> Task:
         task, material_request = _locked_task(task_pk)
         if task.status != STATUS.ASSIGNED:
             raise PermissionDenied(_("La tarea no está tomada."))
-        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+        if not policy.may_release_task_taken_by(actor, task.owner_id):
             raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden liberarla."))
         task.flow_task.activation_class(task).unassign()
         record_event(actor=actor, action="release_task", target=material_request, data={"task": task.flow_task.name})
@@ -184,7 +170,7 @@ def reassign_task(actor, task_pk, to_user) -> Task:
         task, material_request = _locked_task(task_pk)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise PermissionDenied(_("La tarea ya está terminada."))
-        if task.owner_id != actor.pk and Role.GERENTE not in roles_of(actor):
+        if not policy.may_release_task_taken_by(actor, task.owner_id):
             raise PermissionDenied(_("Solo quien tomó la tarea o el gerente pueden reasignarla."))
         if not _may_work_on(to_user, task, material_request):
             raise PermissionDenied(

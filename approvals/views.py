@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import selectors as notification_selectors
-from organization.roles import Role
+from workflows import policy
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
 from workflows.exceptions import REFUSALS, refusal
@@ -165,10 +165,9 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def _reassign_candidates():
-    office = (Role.REVISOR, Role.GERENTE, Role.PUBLICADOR)
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=office)
+        .objects.filter(is_active=True, groups__name__in=policy.office_task_roles())
         .distinct()
         .order_by("first_name", "username")
     )

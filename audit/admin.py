@@ -39,6 +39,3 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "title", "requested_by", "status", "redact", "size"]
     list_filter = ["status", "kind", "redact"]
     exclude = ["file"]  # downloads go through the audited page, not the admin
-
-
-from .transparency import admin as transparency_admin  # noqa: E402,F401  (registers the register's models)

@@ -177,6 +177,3 @@ class ExportJob(models.Model):
         if not self.steps_total:
             return 0
         return min(99, self.steps_done * 100 // self.steps_total)
-
-
-from .transparency.models import NonWorkingDay, TransparencyRequest  # noqa: E402,F401

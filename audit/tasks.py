@@ -1,35 +1,10 @@
-"""Background tasks of the audit app: dossiers, reminders of the transparency register,
-the daily checkpoint (see config/taskqueue.py and config/periodic.py)."""
+"""Background tasks of the audit ledger: the daily checkpoint (see core/taskqueue.py and
+core/periodic.py)."""
 
 from celery import shared_task
 from django.utils import timezone
 
 SCHEDULED_BY = "programado"
-
-
-@shared_task
-def build_export(job_id: str) -> str:
-    """Build one dossier export job (asked for on a page, stored and audited there)."""
-    from .jobs import run_job
-
-    job = run_job(job_id)
-    return job.status if job is not None else "ya tomado"
-
-
-@shared_task
-def run_export_jobs() -> int:
-    """Periodic: build the jobs a restarted server or a lost message left pending."""
-    from .jobs import run_pending
-
-    return run_pending()
-
-
-@shared_task
-def send_transparency_reminders() -> int:
-    """Periodic: the register's deadlines (once per entry, deadline, person and day)."""
-    from .transparency.reminders import send_deadline_reminders
-
-    return send_deadline_reminders()
 
 
 @shared_task

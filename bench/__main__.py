@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .common import RESULT_PREFIX
+from .sqlgroups import LABELS as STATEMENT_GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
 # name -> the runs it makes: (module, database, extra arguments, label)
@@ -37,10 +38,12 @@ SCENARIOS = {
 ALIASES = {"floor": "approval", "viewflow": "approval", "docs": "docx", "ws": "websocket", "import": "docx_import"}
 CHILD_TIMEOUT = 1800
 
-# Targets of issue 7 (not timed tests: the run reports them).
-APPROVAL_VS_FLOOR = 12
+# Targets (not timed tests: the run reports them). The approval's, of issue 14: its median
+# against the floor's, per database, and its statements (without BEGIN/COMMIT/savepoints);
+# they replace issue 7's (≤ 12× the floor on both, ≤ 30 queries). The rest are issue 7's.
+APPROVAL_VS_FLOOR = {"SQLite": 12, "PostgreSQL": 10}
+APPROVAL_STATEMENTS = 16
 APPROVAL_VS_VIEWFLOW = 1.5
-APPROVAL_QUERIES = 30
 INBOX_P95_MS = 50
 WEBSOCKET_P95_MS = 100
 DOCX_10_PAGES_MS = 50
@@ -152,25 +155,42 @@ def ms(value: float) -> str:
 
 def print_approval(result, targets):
     t, q = result["timings"], result["queries"]
-    print(f"\n== Approval — {result['database']}, {t['approval']['n']} runs each, interleaved ==")
-    print(f"{'':38}{'median':>11}{'p95':>12}   queries (+ BEGIN/COMMIT/savepoints)")
-    rows = (
-        ("floor: 1 UPDATE + 1 INSERT, 1 transaction", "floor"),
-        ("viewflow: minimal flow, complete 1 task", "viewflow"),
-        ("approval: workflows.services.approve", "approval"),
-    )
-    for title, name in rows:
-        extra = q[name]["statements"] - q[name]["queries"]
-        print(f"{title:38}{ms(t[name]['median_ms'])}{ms(t[name]['p95_ms'])}   {q[name]['queries']:3d} (+{extra})")
-    for reference, limit in (("floor", APPROVAL_VS_FLOOR), ("viewflow", APPROVAL_VS_VIEWFLOW)):
+    database = result["database"]
+    print(f"\n== Approval — {database}, {t['approval']['n']} runs each, interleaved ==")
+    print(f"{'':46}{'median':>11}{'p95':>12}   queries (+ BEGIN/COMMIT/savepoints)")
+
+    def row(title, timing, counts=None):
+        figures = f"{title:46}{ms(timing['median_ms'])}{ms(timing['p95_ms'])}"
+        if counts is not None:
+            figures += f"   {counts['queries']:3d} (+{counts['statements'] - counts['queries']})"
+        print(figures)
+
+    row("floor: 1 UPDATE + 1 INSERT, 1 transaction", t["floor"], q["floor"])
+    row("viewflow: minimal flow, complete 1 task", t["viewflow"], q["viewflow"])
+    row("approval: workflows.services.approve_request", t["approval"], q["approval"])
+    after = result.get("approval_after_commit", 0)
+    row(f"  of which after commit (push; {after} quer{'y' if after == 1 else 'ies'})", t["after_commit"])
+    tasks = ", ".join(name.rsplit(".", 1)[-1] for name in result.get("deferred_tasks", [])) or "none"
+    row(f"deferred, run after it: {tasks}", t["deferred"], q["deferred"])
+
+    print(f"statements of one approval by purpose ({after} after commit):")
+    for key, count in result.get("approval_groups", {}).items():
+        print(f"  {count:3d}  {STATEMENT_GROUPS.get(key, key)}")
+
+    label = result["label"]
+    for reference, limit in (("floor", APPROVAL_VS_FLOOR.get(label, 12)), ("viewflow", APPROVAL_VS_VIEWFLOW)):
         median = t["approval"]["median_ms"] / t[reference]["median_ms"]
         p95 = t["approval"]["p95_ms"] / t[reference]["p95_ms"]
         ok = median <= limit
         print(f"ratio approval / {reference}: {median:.1f}× median, {p95:.1f}× p95 (target ≤ {limit}×: {verdict(ok)})")
-        targets.append((f"approval ≤ {limit}× {reference} ({result['database']})", f"{median:.1f}×", ok))
-    queries = q["approval"]["queries"]
-    print(f"queries per approval: {queries} (target ≤ {APPROVAL_QUERIES}: {verdict(queries <= APPROVAL_QUERIES)})")
-    targets.append((f"approval ≤ {APPROVAL_QUERIES} queries ({result['database']})", str(queries), queries <= 30))
+        targets.append((f"approval median ≤ {limit}× {reference} ({database})", f"{median:.1f}×", ok))
+    statements = q["approval"]["queries"]
+    ok = statements <= APPROVAL_STATEMENTS
+    print(
+        f"statements per approval: {statements}, without BEGIN/COMMIT/savepoints "
+        f"(target ≤ {APPROVAL_STATEMENTS}: {verdict(ok)})"
+    )
+    targets.append((f"approval ≤ {APPROVAL_STATEMENTS} statements ({database})", str(statements), ok))
 
 
 def print_inbox(result, targets):

@@ -68,13 +68,69 @@ def count_queries(function) -> tuple[int, list[str]]:
     return len(captured.captured_queries), [query["sql"] for query in captured.captured_queries]
 
 
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-
-
 def query_counts(statements: list[str]) -> dict:
     """Statements sent, and of them the queries proper (without BEGIN, COMMIT, savepoints)."""
-    control = [s for s in statements if s.strip().upper().startswith(TRANSACTION_CONTROL)]
+    from .sqlgroups import is_transaction_control
+
+    control = [s for s in statements if is_transaction_control(s)]
     return {"statements": len(statements), "queries": len(statements) - len(control)}
+
+
+@contextmanager
+def held_tasks():
+    """Hold what is handed to the task queue (config/taskqueue.py: the DOCX render of a new
+    version, emails) instead of running it, and yield the list of (task, args) held.
+
+    Without a broker the queue's thread pool would start the work at once, in this
+    process, while the next timed calls run: they would share the CPUs with it. The
+    caller runs what was held with `run_held`, outside its timed window."""
+    from config import taskqueue
+
+    held: list[tuple] = []
+    original = taskqueue.enqueue
+
+    def hold(task, *args, lane="default"):
+        held.append((task, args))
+
+    taskqueue.enqueue = hold
+    try:
+        yield held
+    finally:
+        taskqueue.enqueue = original
+
+
+def run_held(held: list[tuple]) -> list[str]:
+    """Run the held tasks here, in order (a failure is raised: the benchmark stops), and
+    empty the list; returns their names."""
+    names = []
+    while held:
+        task, args = held.pop(0)
+        names.append(getattr(task, "name", None) or task.__qualname__)
+        task(*args)
+    return names
+
+
+@contextmanager
+def commit_hook_timer():
+    """Time the after-commit callbacks (`transaction.on_commit`) that run in this thread
+    when the outermost transaction commits; yields the list the durations go to (s)."""
+    from django.db import connection
+
+    durations: list[float] = []
+    original = connection.run_and_clear_commit_hooks
+
+    def timed():
+        start = time.perf_counter()
+        try:
+            original()
+        finally:
+            durations.append(time.perf_counter() - start)
+
+    connection.run_and_clear_commit_hooks = timed
+    try:
+        yield durations
+    finally:
+        del connection.run_and_clear_commit_hooks
 
 
 def database_label() -> str:

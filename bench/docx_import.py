@@ -37,8 +37,8 @@ def reset_resident_peak() -> bool:
 
 
 def cases():
-    from documents.inspection import IMPORT_LIMITS as limits
     from tests.documents import hostile
+    from workflows.inspection import IMPORT_LIMITS as limits
 
     base = hostile.plain_docx()
     offset = element_offset(base)

@@ -15,7 +15,7 @@ The defaults, seeded by migration 0002 and editable in the admin (LeadTime):
 When a row is missing (deleted in the admin), the same defaults apply from DEFAULTS.
 """
 
-from audit.transparency.deadlines import WorkingCalendar
+from transparency.deadlines import WorkingCalendar
 from workflows.models import Kind, PublicationFormat
 
 from .models import LeadTime

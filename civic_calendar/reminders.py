@@ -19,11 +19,11 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from audit.transparency.deadlines import WorkingCalendar
 from notifications.models import Kind, Notification
 from notifications.services import store_notifications
 from organization.models import Membership
 from organization.roles import Role
+from transparency.deadlines import WorkingCalendar
 from workflows.permissions import has_perm
 
 from .models import EventNeed, NeedStatus

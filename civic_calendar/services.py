@@ -21,10 +21,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
-from audit.transparency.deadlines import WorkingCalendar
 from notifications.models import Kind as NotificationKind
 from notifications.services import store_notifications
 from organization.models import Membership
+from transparency.deadlines import WorkingCalendar
 from workflows import services as workflow_services
 from workflows.exceptions import ActionNotAvailable, InvalidInput, WorkflowError
 from workflows.models import SHORT_TEXT_MAX, SUMMARY_MAX, CampaignType, Kind, PublicationFormat, SignType, State

@@ -1,4 +1,4 @@
-"""Background tasks of the civic calendar (see config/taskqueue.py and config/periodic.py)."""
+"""Background tasks of the civic calendar (see core/taskqueue.py and core/periodic.py)."""
 
 from celery import shared_task
 

@@ -1,12 +1,12 @@
 """The Celery application: used when a broker is configured (CELERY_BROKER_URL, by
-default REDIS_URL); see config/taskqueue.py for how tasks are sent and docs/DEPLOY.md for
+default REDIS_URL); see core/taskqueue.py for how tasks are sent and docs/DEPLOY.md for
 the worker and beat services.
 
     celery -A config worker --loglevel=INFO
     celery -A config beat --loglevel=INFO --schedule=/srv/publicaciones/data/celerybeat-schedule
 
 Tasks are the `shared_task` functions of each app's `tasks.py`; the periodic ones and
-their schedules come from settings.PERIODIC_JOBS (config/periodic.py).
+their schedules come from settings.PERIODIC_JOBS (core/periodic.py).
 """
 
 import os
@@ -22,6 +22,6 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def _beat_schedule(sender, **kwargs):
-    from . import periodic
+    from core import periodic
 
     sender.conf.beat_schedule = periodic.beat_schedule()

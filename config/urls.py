@@ -4,19 +4,27 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from documents import urls as document_urls
+from workflows import urls as workflow_urls
+
+# A request's pages: its own (workflows) and its documents' (versions, DOCX import), in one
+# namespace, workflows:..., composed here because workflows sits below documents (see
+# "Layers" in docs/ARCHITECTURE.md).
+request_urls = (workflow_urls.urlpatterns + document_urls.urlpatterns, workflow_urls.app_name)
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workflows:request_list", permanent=False)),
     path("ingresar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
-    path("solicitudes/", include("workflows.urls")),
+    path("solicitudes/", include(request_urls)),
     path("organizacion/", include("organization.urls")),
     path("notificaciones/", include("notifications.urls")),
     path("bandeja/", include("approvals.urls")),
-    path("auditoria/puntos-de-control/", include("audit.checkpoint_urls")),
-    path("auditoria/", include("audit.urls")),
-    path("transparencia/", include("audit.transparency.urls")),
-    path("publico/", include("audit.public_urls")),
-    path("expedientes/", include("audit.dossier_urls")),
+    path("auditoria/puntos-de-control/", include("records.checkpoint_urls")),
+    path("auditoria/", include("records.urls")),
+    path("transparencia/", include("transparency.urls")),
+    path("publico/", include("records.public_urls")),
+    path("expedientes/", include("records.dossier_urls")),
     path("calendario/", include("civic_calendar.urls")),
     path("directorio/", include("directory.urls")),
     path("prensa/", include("press.urls")),

@@ -6,7 +6,7 @@
   one; inactive people and people without an email are skipped, and said so), writes one
   `Distribution` and one pending `Delivery` per address, and the audit event on the
   request's chain. The emails leave after commit, through the task queue
-  (config/taskqueue.py), so nothing is sent for a send that was rolled back.
+  (core/taskqueue.py), so nothing is sent for a send that was rolled back.
 - `deliver` (the task) sends one email per delivery, each with the published version's
   DOCX attached: the very bytes the audited download serves (documents.services
   .rendered_docx, checked against the hash stored when it was rendered, and against the
@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
-from config import taskqueue
+from core import taskqueue
 from documents.models import DocumentVersion, Reason
 from documents.services import docx_filename, rendered_docx
 from organization.selectors import municipality_name

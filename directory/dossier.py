@@ -1,4 +1,4 @@
-"""The distribution part of a request's dossier (audit/dossier.py): who received which
+"""The distribution part of a request's dossier (records/dossier.py): who received which
 press release, when, and which sends failed, as `difusion.csv`, and one line for the
 summary. In the redacted copy the recipients' emails are hidden (journalists and contacts
 are private persons for this purpose), errors go through the same redactor as the rest

@@ -9,7 +9,7 @@ else in the project).
 The responsable de transparencia and the auditor (OCI) do NOT read it: they have no
 working need for journalists' phones and emails, and what the record must answer (who
 received which press release, and when) reaches them through the request's dossier
-(audit/dossier.py adds the list of deliveries to it, with emails hidden in the redacted
+(records/dossier.py adds the list of deliveries to it, with emails hidden in the redacted
 copy) and through the audit log, where every change and send is an event. Everybody
 outside the office gets 404 on every directory page and export, never a hint that
 the data exists.

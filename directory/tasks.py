@@ -1,4 +1,4 @@
-"""Background tasks of the directory: sending press releases (see config/taskqueue.py)."""
+"""Background tasks of the directory: sending press releases (see core/taskqueue.py)."""
 
 from celery import shared_task
 

@@ -1,6 +1,6 @@
 """Safe import of a .docx as the body of a draft.
 
-A .docx is a zip of XML parts. `inspect_docx` checks it with `documents.inspection` (the
+A .docx is a zip of XML parts. `inspect_docx` checks it with `workflows.inspection` (the
 same checks attachments get, with the tighter import limits derived from BODY_MAX): the
 zip's central directory, then every part streamed in bounded chunks, refused at the first
 limit passed, DTD, foreign encoding, macro, embedded object or anything that would reach
@@ -23,15 +23,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from workflows import policies, services
+from workflows import inspection, policies, services
 from workflows.exceptions import InvalidInput, StaleRequest
+from workflows.inspection import IMPORT_LIMITS, W
 from workflows.models import BODY_MAX, MaterialRequest, State
 
-from . import inspection
-from .inspection import IMPORT_LIMITS, W
 from .rendering import JPEG_MAGIC, PNG_MAGIC
 
-# The limits live in documents.inspection (IMPORT_LIMITS).
+# The limits live in workflows.inspection (IMPORT_LIMITS).
 DEFAULT_MAX_BYTES = inspection.DEFAULT_IMPORT_MAX_BYTES
 MAX_IMAGE_BYTES = IMPORT_LIMITS.max_image_bytes
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 
 from audit.services import record_event
-from config import taskqueue
+from core import taskqueue
 from organization.roles import Role
 from organization.selectors import municipality_name, roles_of
 

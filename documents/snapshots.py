@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import translation
 
-from workflows.models import DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
+from workflows.models import ATTACHMENT_SNAPSHOT_FIELDS, DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
 
 SCHEMA = 1
 
@@ -59,9 +59,13 @@ def _plain(value):
 
 def _details(material_request) -> dict:
     model = DETAILS_MODELS[Kind(material_request.kind)]
-    # Read from the database, never from a cached relation: the snapshot must be what
-    # the transaction just wrote.
-    detail = model.objects.filter(request_id=material_request.pk).first()
+    # The snapshot must be what the transaction just wrote: the details a workflow service
+    # read with the request under its lock (and wrote through that very object), else
+    # read from the database, never from a relation cached who knows when.
+    if material_request.__dict__.get("_read_under_lock"):
+        detail = material_request.details
+    else:
+        detail = model.objects.filter(request_id=material_request.pk).first()
     if detail is None:
         return {}
     values = {}
@@ -78,14 +82,20 @@ def _details(material_request) -> dict:
     return values
 
 
+def _attachment_order(row: dict) -> tuple:
+    return (row["name"], row["sha256"], row["file"])
+
+
 def _attachments(material_request) -> list[dict]:
-    rows = material_request.attachments.order_by("original_name", "sha256", "pk").values_list(
-        "original_name", "sha256", "content_type", "size", "file"
+    # Read with the request under the workflow service's lock when it was (used once).
+    prefetched = material_request.__dict__.pop("prefetched_attachments", False)
+    if prefetched is not False and material_request.__dict__.get("_read_under_lock"):
+        rows = [{key: row[key] for key in ATTACHMENT_SNAPSHOT_FIELDS} for row in prefetched or []]
+        return sorted(rows, key=_attachment_order)
+    rows = material_request.attachments.order_by("original_name", "sha256", "file").values_list(
+        *ATTACHMENT_SNAPSHOT_FIELDS.values()
     )
-    return [
-        {"name": name, "sha256": sha, "content_type": content_type, "size": size, "file": file}
-        for name, sha, content_type, size, file in rows
-    ]
+    return [dict(zip(ATTACHMENT_SNAPSHOT_FIELDS, row, strict=True)) for row in rows]
 
 
 def build_content(material_request) -> dict:

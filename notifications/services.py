@@ -26,7 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config import taskqueue
+from core import taskqueue
 from organization.selectors import municipality_name
 from workflows import lifecycle, policy
 from workflows.exceptions import InvalidInput
@@ -301,7 +301,7 @@ def send_emails(emails: list[dict]) -> None:
 
 
 def schedule_emails(emails: list[dict]) -> None:
-    """After commit: through the task queue (config/taskqueue.py), so a slow mail server
+    """After commit: through the task queue (core/taskqueue.py), so a slow mail server
     never holds the response."""
     try:
         taskqueue.enqueue(tasks.send_emails, emails)

@@ -1,4 +1,4 @@
-"""Background tasks of the notifications app (see config/taskqueue.py)."""
+"""Background tasks of the notifications app (see core/taskqueue.py)."""
 
 from celery import shared_task
 

@@ -7,14 +7,37 @@ from .models import Delegation, Municipality
 from .roles import READ_ONLY_ROLES, Role
 
 
+def _read_groups(user) -> None:
+    """The user's groups, names and ids, in one statement cached on the user object."""
+    remember_groups(user, user.groups.values_list("pk", "name"))
+
+
+def remember_groups(user, pairs) -> None:
+    """Cache the user's groups, (id, name) pairs another read brought along."""
+    pairs = list(pairs)
+    user._org_roles = frozenset(name for _pk, name in pairs)
+    user._org_group_ids = frozenset(pk for pk, _name in pairs)
+
+
+def knows_groups(user) -> bool:
+    return getattr(user, "_org_roles", None) is not None and getattr(user, "_org_group_ids", None) is not None
+
+
 def roles_of(user) -> frozenset[str]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_org_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._org_roles = cached
-    return cached
+    if getattr(user, "_org_roles", None) is None:
+        _read_groups(user)
+    return user._org_roles
+
+
+def group_ids_of(user) -> frozenset[int]:
+    """The ids of the user's groups (role groups and the units' groups), read with the roles."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if getattr(user, "_org_group_ids", None) is None:
+        _read_groups(user)
+    return user._org_group_ids
 
 
 def has_role(user, role: Role) -> bool:

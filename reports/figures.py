@@ -19,7 +19,7 @@ audit event), a redone step included. So every time here is a decision's `create
   in the period, rounded to one decimal;
 - *later review* of an urgent publication: its `post_review` decision, whenever it came.
 
-Transparency requests come from the register (audit.transparency): those received in the
+Transparency requests come from the register (transparency): those received in the
 period, each with whether its deadline was met. Only an entry still open depends on the
 day the figures are taken (`today`), and only then is that day part of the figures.
 """
@@ -30,12 +30,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone, translation
 
-from audit.transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
-from audit.transparency.models import TransparencyRequest
 from organization.models import Unit
 from organization.selectors import municipality_name
 from press.models import Tone
 from press.selectors import coverage_summary
+from transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
+from transparency.models import TransparencyRequest
 from workflows.models import Decision, Kind, MaterialRequest, State
 
 from .periods import Period

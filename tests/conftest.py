@@ -1,7 +1,8 @@
+import logging
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests.factories import build_organization
 
@@ -11,6 +12,28 @@ def skip_or_fail(reason: str):
     if os.environ.get("REQUIRE_ALL_SUITES") == "1":
         pytest.fail(f"CI must run this test, but: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def dataset(django_db_setup, django_db_blocker):
+    """The permission matrix's people and requests (tests/test_permission_matrix.py), built
+    once for a module through the services inside a transaction rolled back at its end."""
+    from tests.test_permission_matrix import build_dataset
+
+    # Thousands of expected 403s and 404s: their warnings would only slow the run down;
+    # errors (a 500) are still logged.
+    request_logger = logging.getLogger("django.request")
+    level = request_logger.level
+    request_logger.setLevel(logging.ERROR)
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_dataset()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            request_logger.setLevel(level)
 
 
 @pytest.fixture

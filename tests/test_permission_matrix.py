@@ -17,7 +17,6 @@ so one cell of the matrix never changes the next one.
 """
 
 import io
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -372,7 +371,7 @@ OBJECT_URLS = {
     # One request's audit trail: any request (drafts and cancelled ones too) for
     # transparency, control and the administrator; 403 for everybody else whatever the id.
     "audit:request_timeline": ObjectURL(("pk",), "GET", lambda username, obj: expect_audit_trail(username, obj)),
-    # Transparency register entries, not requests: tests/audit/transparency/test_register_matrix.py.
+    # Transparency register entries, not requests: tests/transparency/test_register_matrix.py.
     "transparency:detail": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:edit": ObjectURL(("pk",), "GET", note="transparency entries"),
     "transparency:action": ObjectURL(("pk",), "POST", note="transparency entries"),
@@ -637,7 +636,7 @@ PLAIN_URLS = {
         ),
         Probe("GET", protected(lambda username: True, yes=405, no=405)),
     ],
-    # Public pages (audit/public_urls.py): no login, the same answer for everybody.
+    # Public pages (records/public_urls.py): no login, the same answer for everybody.
     "public:list": [Probe("GET", lambda username: 200)],
     "public:press_feed": [Probe("GET", lambda username: 200)],
     # A reference never handed out; every state is walked by test_public_detail_matrix.
@@ -766,7 +765,7 @@ def test_the_tables_describe_the_urls_as_they_are():
         "directory:list_edit",
         "press:coverage_edit",  # tests/press/test_permissions.py, with the one below
         "press:coverage_clipping",
-        # tests/audit/transparency/test_register_matrix.py, with the six below
+        # tests/transparency/test_register_matrix.py, with the six below
         "transparency:detail",
         "transparency:edit",
         "transparency:action",
@@ -910,22 +909,7 @@ def build_dataset() -> Dataset:
     return Dataset(users, units, pks, revisions, attachments, shares, delegations, clients)
 
 
-@pytest.fixture(scope="module")
-def dataset(django_db_setup, django_db_blocker):
-    # Thousands of expected 403s and 404s: their warnings would only slow the run down;
-    # errors (a 500) are still logged.
-    request_logger = logging.getLogger("django.request")
-    level = request_logger.level
-    request_logger.setLevel(logging.ERROR)
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_dataset()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            request_logger.setLevel(level)
+# The `dataset` fixture (tests/conftest.py) builds it once per module with build_dataset.
 
 
 @pytest.fixture(autouse=True)
@@ -1408,7 +1392,7 @@ def test_public_detail_matrix(dataset):
 
 def test_dossier_url_matrix(dataset):
     from audit.models import ExportJob
-    from audit.transparency.services import register_request
+    from transparency.services import register_request
 
     users = dataset.users
     with transaction.atomic():

@@ -6,7 +6,7 @@ import os
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from documents import inspection
+from workflows import inspection
 
 from .exceptions import InvalidInput
 
@@ -23,7 +23,7 @@ ALLOWED_TYPES = {
     ".ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
 }
 # Zip-based formats: opened by Office or LibreOffice on the office's computers, so they get
-# the import's structural inspection (documents.inspection), with the attachment limits.
+# the import's structural inspection (workflows.inspection), with the attachment limits.
 PACKAGE_KINDS = {".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
 # Macro-enabled Office formats: refused as such, not as an unknown type.
 MACRO_EXTENSIONS = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".xlsb", ".pptm", ".potm", ".ppsm", ".ppam"}

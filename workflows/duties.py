@@ -33,7 +33,13 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, Whe
 from audit.models import AuditEvent
 from audit.services import chain_expression, chain_name
 
-from .models import MaterialRequest, Share, State
+from .models import (
+    MaterialRequest,
+    MaterialRequestGroupObjectPermission,
+    MaterialRequestUserObjectPermission,
+    Share,
+    State,
+)
 
 # Audit actions that change a request's content (create is the author's first draft).
 CONTENT_ACTIONS = ("create", "edit", "attach", "detach")
@@ -42,7 +48,7 @@ REVIEW_ACTIONS = ("forward", "observe")
 # The actions that need a pair of eyes that neither wrote nor reviewed the text.
 FOUR_EYES = frozenset({"approve", "publish", "urgent_publish"})
 
-_ACTIVE_SHARE, _REVOKED_SHARE, _AUTHOR_ACT, _REVIEW_ACT = 0, 1, 2, 3
+_ACTIVE_SHARE, _REVOKED_SHARE, _AUTHOR_ACT, _REVIEW_ACT, _USER_GRANT, _GROUP_GRANT = 0, 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -56,6 +62,9 @@ class History:
     share_units: set[int] = field(default_factory=set)
     author_acts: set[int] = field(default_factory=set)  # created or edited it as a draft
     review_acts: set[int] = field(default_factory=set)  # forwarded, observed, edited once sent
+    # The request's per-object permission rows as read with the rest (workflows.permissions
+    # takes them; None once it has forgotten them): {"user_id"|"group_id": {(holder, permission)}}.
+    permission_rows: dict[str, set[tuple[int, int]]] | None = None
 
     def is_author(self, user_id: int, unit_ids) -> bool:
         return (
@@ -83,8 +92,11 @@ def act_kind(action: str, from_state: str) -> int | None:
 
 
 def _rows(request_id):
-    """The request's shares and the acts of its history, as one UNION ALL:
-    (user id, unit id, unit's group id, kind)."""
+    """The request's shares, the acts of its history and its per-object permission rows,
+    as one UNION ALL: (user id, unit id or permission id, group id, kind). Everyone who
+    asks whether a person may act on the request needs both (workflows.policy), and the
+    permission sync of the same change reuses the permission rows."""
+    no_id = Value(None, output_field=IntegerField())
     shares = (
         Share.objects.filter(request_id=request_id)
         .order_by()
@@ -102,14 +114,19 @@ def _rows(request_id):
             action__in=CONTENT_ACTIONS + REVIEW_ACTIONS,
         )
         .order_by()
-        .values_list(
-            "actor_id",
-            Value(None, output_field=IntegerField()),
-            Value(None, output_field=IntegerField()),
-            _act_kind_sql(),
-        )
+        .values_list("actor_id", no_id, no_id, _act_kind_sql())
     )
-    return shares.union(acts, all=True)
+    user_grants = (
+        MaterialRequestUserObjectPermission.objects.filter(content_object_id=request_id)
+        .order_by()
+        .values_list("user_id", "permission_id", no_id, Value(_USER_GRANT, output_field=IntegerField()))
+    )
+    group_grants = (
+        MaterialRequestGroupObjectPermission.objects.filter(content_object_id=request_id)
+        .order_by()
+        .values_list(no_id, "permission_id", "group_id", Value(_GROUP_GRANT, output_field=IntegerField()))
+    )
+    return shares.union(acts, user_grants, group_grants, all=True)
 
 
 def _act_kind_sql():
@@ -127,9 +144,13 @@ def history_of(material_request: MaterialRequest) -> History:
     cached = material_request.__dict__.get("_duties_history")
     if cached is not None:
         return cached
-    history = History(author_id=material_request.author_id)
+    history = History(author_id=material_request.author_id, permission_rows={"user_id": set(), "group_id": set()})
     for user_id, unit_id, group_id, kind in _rows(material_request.pk):
-        if kind in (_ACTIVE_SHARE, _REVOKED_SHARE):
+        if kind == _USER_GRANT:
+            history.permission_rows["user_id"].add((user_id, unit_id))
+        elif kind == _GROUP_GRANT:
+            history.permission_rows["group_id"].add((group_id, unit_id))
+        elif kind in (_ACTIVE_SHARE, _REVOKED_SHARE):
             if kind == _ACTIVE_SHARE:
                 history.active_shares.append((user_id, unit_id, group_id))
             if user_id:
@@ -155,6 +176,13 @@ def note(material_request: MaterialRequest, user_id: int | None, action: str, fr
 
 def forget(material_request: MaterialRequest) -> None:
     material_request.__dict__.pop("_duties_history", None)
+
+
+def forget_permission_rows(material_request: MaterialRequest) -> None:
+    """The permission rows read with the history are no longer the request's (a sync)."""
+    cached = material_request.__dict__.get("_duties_history")
+    if cached is not None:
+        cached.permission_rows = None
 
 
 # --- the same rules in SQL, for lists and the inbox ------------------------------------------

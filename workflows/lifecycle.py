@@ -122,6 +122,8 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}
+# Who may finish, release or reassign a task someone else took (the queue's manager).
+QUEUE_MANAGERS = (Role.GERENTE,)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from organization.models import Unit
 # The states live in the lifecycle specification; most code reads them from here.
 from .lifecycle import EDITABLE_STATES as EDITABLE_STATES
 from .lifecycle import OPEN_STATES as OPEN_STATES
-from .lifecycle import State, fsm_arguments
+from .lifecycle import TRANSITIONS, State, fsm_arguments
 
 
 class Kind(models.TextChoices):
@@ -59,7 +59,28 @@ class ReferenceSequence(models.Model):
         return f"{self.prefix}-{self.year}: {self.last_value}"
 
 
-class MaterialRequest(ConcurrentTransitionMixin, models.Model):
+def _state_only(method_name: str):
+    """A transition of the specification that changes nothing but the state (who did it,
+    when and why are the audit event's)."""
+
+    def change_state(self, **kwargs):
+        pass
+
+    change_state.__name__ = change_state.__qualname__ = method_name
+    return transition(**fsm_arguments(method_name))(change_state)
+
+
+class SpecifiedTransitions:
+    """Every transition the lifecycle specification declares, as django-fsm-2 methods that
+    change only the state: a row added to the specification is a legal transition at once.
+    MaterialRequest overrides those that record something of their own on the request."""
+
+
+for _row in TRANSITIONS:
+    setattr(SpecifiedTransitions, _row.method, _state_only(_row.method))
+
+
+class MaterialRequest(SpecifiedTransitions, ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("referencia"), max_length=30, unique=True, editable=False)
     kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices, editable=False, db_index=True)
     title = models.CharField(_("título"), max_length=200)
@@ -179,10 +200,6 @@ class MaterialRequest(ConcurrentTransitionMixin, models.Model):
     @transition(**fsm_arguments("forward"))
     def forward(self, by):
         self.forwarded_by = by
-
-    @transition(**fsm_arguments("observe"))
-    def observe(self):
-        pass
 
     @transition(**fsm_arguments("return_to_unit"))
     def return_to_unit(self):
@@ -515,6 +532,20 @@ DETAILS_MODELS = {
     Kind.CAMPAIGN: CampaignDetails,
     Kind.SPEECH: SpeechDetails,
     Kind.SIGNAGE: SignageDetails,
+}
+# The request's reverse one-to-one names of the details, for select_related.
+DETAILS_RELATIONS = tuple(f"{kind}_details" for kind in DETAILS_MODELS)
+
+
+# What a document version's snapshot lists of each attachment (documents.snapshots): its
+# key -> the attachment's field. Here, beside the model, because the workflow services
+# read exactly these with the request's lock.
+ATTACHMENT_SNAPSHOT_FIELDS = {
+    "name": "original_name",
+    "sha256": "sha256",
+    "content_type": "content_type",
+    "size": "size",
+    "file": "file",
 }
 
 

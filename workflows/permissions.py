@@ -6,15 +6,17 @@ after every change. Reads go through guardian's tables, so lists filter in SQL.
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from guardian.shortcuts import get_objects_for_user
 
 from organization.roles import Role
-from organization.selectors import delegators_for, roles_of, unit_ids_of
+from organization.selectors import delegators_for, group_ids_of, roles_of, unit_ids_of
 
 from . import duties
 
@@ -135,8 +137,9 @@ def forget_shares(material_request: MaterialRequest) -> None:
 
 
 def _forget_perms(material_request: MaterialRequest) -> None:
-    material_request.__dict__.pop("_perms_cache", None)
-    material_request.__dict__.pop("_direct_perms_cache", None)
+    for name in ("_perms_cache", "_direct_perms_cache", "_perm_rows"):
+        material_request.__dict__.pop(name, None)
+    duties.forget_permission_rows(material_request)
 
 
 def sync_object_permissions(material_request: MaterialRequest, *, for_audience: bool = False) -> dict:
@@ -147,6 +150,9 @@ def sync_object_permissions(material_request: MaterialRequest, *, for_audience: 
     grants = grants_for(material_request)
     permission_ids = _permission_ids()
     role_groups = _role_group_ids()
+    # The rows as they are: those the service's permission check read under the lock,
+    # when it did, else read now (a new request has none to read).
+    existing_rows = _object_rows(material_request) if material_request.pk else {"group_id": set(), "user_id": set()}
     _forget_perms(material_request)
 
     share_rows: list[tuple[int | None, int | None]] | None = None
@@ -174,10 +180,10 @@ def sync_object_permissions(material_request: MaterialRequest, *, for_audience: 
         (MaterialRequestGroupObjectPermission, "group_id", wanted_groups),
         (MaterialRequestUserObjectPermission, "user_id", wanted_users),
     ):
-        added, removed = _replace(model, holder_field, material_request, wanted)
+        added, removed = _replace(model, holder_field, material_request, wanted, existing_rows[holder_field])
         holder = holder_field.removesuffix("_id")
         granted += [[holder, who, codenames[permission]] for who, permission in sorted(added)]
-        revoked += [[holder, who, codenames[permission]] for who, permission in sorted(removed)]
+        revoked += [[holder, who, codenames.get(permission, permission)] for who, permission in sorted(removed)]
     # What the request's audience is now, handed to the notifications of the same change
     # (notifications.services.Audience takes it off the instance), so they need not read
     # the rows back. Only when they follow at once: a long-lived instance must not keep it.
@@ -204,43 +210,65 @@ def _by_holder(pairs, codenames) -> dict[int, set[str]]:
     return result
 
 
-def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]]):
-    """Make the rows match `wanted`; returns the (holder, permission) pairs added and removed."""
-    rows = model.objects.filter(content_object=material_request)
-    existing = {
-        (holder, permission): pk for pk, holder, permission in rows.values_list("pk", holder_field, "permission_id")
-    }
-    stale = {key: pk for key, pk in existing.items() if key not in wanted}
+def _replace(model, holder_field: str, material_request, wanted: set[tuple[int, int]], existing: set):
+    """Make the rows match `wanted` (`existing`: the (holder, permission) pairs there are);
+    returns the pairs added and removed."""
+    stale = existing - wanted
     if stale:
-        model.objects.filter(pk__in=stale.values()).delete()
-    missing = wanted - existing.keys()
+        model.objects.filter(content_object=material_request).filter(
+            reduce(or_, (Q(**{holder_field: holder, "permission_id": permission}) for holder, permission in stale))
+        ).delete()
+    missing = wanted - existing
     if missing:
         model.objects.bulk_create(
             model(content_object=material_request, permission_id=permission, **{holder_field: holder})
             for holder, permission in missing
         )
-    return missing, set(stale)
+    return missing, stale
 
 
 # --- reads -------------------------------------------------------------------------------
 
 
+def _object_rows(material_request) -> dict[str, set[tuple[int, int]]]:
+    """Every per-object permission row of the request, of people and of groups:
+    {"user_id" | "group_id": {(holder id, permission id)}}, cached on the instance until
+    its permissions are synced again. Read with the request's history (workflows.duties,
+    the same statement the separation of duties needs); a service reads them once under
+    its lock for the actor's check and reuses them to sync the change."""
+    rows = material_request.__dict__.get("_perm_rows")
+    if rows is None:
+        rows = duties.history_of(material_request).permission_rows
+        if rows is None:  # the history was read before the last sync: the rows alone
+            rows = {"group_id": set(), "user_id": set()}
+            users = MaterialRequestUserObjectPermission.objects.filter(content_object=material_request).annotate(
+                holder_field=Value("user_id"), holder=F("user_id")
+            )
+            groups = MaterialRequestGroupObjectPermission.objects.filter(content_object=material_request).annotate(
+                holder_field=Value("group_id"), holder=F("group_id")
+            )
+            fields = ("holder_field", "holder", "permission_id")
+            for holder_field, holder, permission in users.values_list(*fields).union(
+                groups.values_list(*fields), all=True
+            ):
+                rows[holder_field].add((holder, permission))
+        material_request.__dict__["_perm_rows"] = rows
+    return rows
+
+
 def _direct_perms(user, material_request) -> set[str]:
     # guardian's checker without its superuser shortcut: an administrator reads
-    # everything but acts only through the roles they hold. Cached on the instance
-    # until its permissions are synced again.
-    # One statement for the user's own rows and their groups' rows (guardian's checker
-    # reads them in two).
+    # everything but acts only through the roles they hold. Read from the request's rows
+    # (one statement for everyone) and the user's groups (cached on the user).
     cache = material_request.__dict__.setdefault("_direct_perms_cache", {})
     if user.pk not in cache:
-        own = MaterialRequestUserObjectPermission.objects.filter(content_object=material_request, user=user)
-        through_groups = MaterialRequestGroupObjectPermission.objects.filter(
-            content_object=material_request, group__user=user
-        )
-        codenames = own.values_list("permission__codename", flat=True).union(
-            through_groups.values_list("permission__codename", flat=True)
-        )
-        cache[user.pk] = set(codenames)
+        rows = _object_rows(material_request)
+        groups = group_ids_of(user)
+        codenames = {pk: codename for codename, pk in _permission_ids().items()}
+        held = {codenames.get(permission) for holder, permission in rows["user_id"] if holder == user.pk}
+        held |= {codenames.get(permission) for holder, permission in rows["group_id"] if holder in groups}
+        held.discard(None)  # a row of another permission (an administrator's) gives none of these
+        cache[user.pk] = held
     return cache[user.pk]
 
 

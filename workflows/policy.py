@@ -24,7 +24,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django_fsm import can_proceed
 
 from organization.models import Delegation, Membership
-from organization.selectors import unit_ids_of
+from organization.roles import Role
+from organization.selectors import roles_of, unit_ids_of
 
 from . import duties
 from . import lifecycle as spec
@@ -192,7 +193,9 @@ class NotAuthor(Rule):
     name = spec.NOT_AUTHOR
 
     def refuses(self, user, material_request, row):
-        return duties.history_of(material_request).is_author(user.pk, unit_ids_of(user))
+        history = duties.history_of(material_request)
+        # The person's units matter only if the request was ever shared with a unit.
+        return history.is_author(user.pk, unit_ids_of(user) if history.share_units else ())
 
     def refused_where(self, user, row, field):
         return duties.authored_by(user, field)
@@ -223,10 +226,10 @@ class NotOwnUnitDelegate(Rule):
     name = spec.NOT_OWN_UNIT_DELEGATE
 
     def refuses(self, user, material_request, row):
-        return (
-            material_request.unit_id in unit_ids_of(user)
-            and perm.acting_for(user, material_request, row.permission) is not None
-        )
+        # Whose power first: a person acting on their own needs no read of their units.
+        return perm.acting_for(
+            user, material_request, row.permission
+        ) is not None and material_request.unit_id in unit_ids_of(user)
 
     def refused_where(self, user, row, field):
         units = unit_ids_of(user)
@@ -336,3 +339,27 @@ def holders(code: str, material_request: MaterialRequest, standing: Standing | N
     for name in row.duties:
         people -= RULES[name].refused_among(standing, row)
     return people
+
+
+# --- the queue: tasks someone took ------------------------------------------------------------
+
+
+def may_act_on_task_taken_by(user, owner_id: int | None) -> bool:
+    """A task someone took is theirs to finish; the queue's manager (the gerente) may still."""
+    return owner_id in (None, user.pk) or bool(roles_of(user) & set(spec.QUEUE_MANAGERS))
+
+
+def may_release_task_taken_by(user, owner_id: int | None) -> bool:
+    """Who took a task, or the queue's manager, may release or reassign it."""
+    return owner_id == user.pk or bool(roles_of(user) & set(spec.QUEUE_MANAGERS))
+
+
+def office_task_roles() -> tuple[str, ...]:
+    """The roles that hold the office's steps (whom a task may be reassigned to)."""
+    office_actions = {step.action for step in spec.STEPS if step.office}
+    roles = []
+    for row in spec.TRANSITIONS:
+        if row.code in office_actions:
+            for audiences in row.holders.values():
+                roles += [audience for audience in audiences if audience in Role.values and audience not in roles]
+    return tuple(roles)

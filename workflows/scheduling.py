@@ -22,13 +22,11 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from approvals import services as flow_sync
 from audit.services import record_event
-from notifications.models import Kind as NotificationKind
-from notifications.services import store_notifications
 
 from . import policies, services
 from .exceptions import REFUSALS, ActionNotAvailable, InvalidInput, StaleRequest, refusal
+from .hooks import flow_sync, notify_task
 from .models import SHORT_TEXT_MAX, MaterialRequest, State
 
 logger = logging.getLogger(__name__)
@@ -324,8 +322,4 @@ def _drop(current: MaterialRequest, publicador, reason: str) -> None:
                 "when": _when(scheduled_at),
                 "reason": reason,
             }
-        store_notifications(
-            recipients={publicador: NotificationKind.TASK_ASSIGNED},
-            material_request=current,
-            messages={NotificationKind.TASK_ASSIGNED: message},
-        )
+        notify_task(publicador, current, message)

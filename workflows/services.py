@@ -10,31 +10,43 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Aggregate, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from approvals import services as flow_sync
 from audit.models import AuditEvent
 from audit.services import chain_expression, record_event
-from documents.models import DocumentVersion
-from documents.services import record_version
-from notifications.services import notify_transition
+from organization.selectors import knows_groups, remember_groups
 
-from . import duties, permissions, policies
+from . import duties, lifecycle, permissions, policies
 from .attachments import inspect_upload
 from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
-from .models import DETAILS_MODELS, SHORT_TEXT_MAX, Attachment, Kind, MaterialRequest, Share, State
+from .hooks import DocumentVersion, flow_sync, notify_transition, record_version
+from .models import (
+    ATTACHMENT_SNAPSHOT_FIELDS,
+    DETAILS_MODELS,
+    DETAILS_RELATIONS,
+    SHORT_TEXT_MAX,
+    Attachment,
+    Kind,
+    MaterialRequest,
+    Share,
+    State,
+)
 from .references import next_reference
 
-# Transitions that freeze a document version: what was sent, approved and published.
-VERSIONED_ACTIONS = ("submit", "approve", "publish", "urgent_publish")
+# Transitions that freeze a document version (what was sent, approved and published),
+# as the lifecycle specification says.
+VERSIONED_ACTIONS = tuple(row.code for row in lifecycle.TRANSITIONS if row.freezes_version)
 
 # Fields of the request itself that a form may set; everything else moves only
 # through transitions.
@@ -56,13 +68,42 @@ def _clean_reason(action: policies.Action, comment: str) -> str:
     return comment
 
 
-def _lock(material_request: MaterialRequest) -> MaterialRequest:
+class _JSONList(Aggregate):
+    """The JSON array of the values of a group (json_group_array; jsonb_agg on PostgreSQL,
+    whose jsonb Django's connection hands to the field as text, as it expects)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _attachments_changed(material_request: MaterialRequest) -> None:
+    material_request.__dict__.pop("prefetched_attachments", None)
+
+
+def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
-    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing."""
+    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing. With
+    `actor`, their groups come along in the same statement unless already known (their
+    permission check and the version's signature need them)."""
     head = AuditEvent.objects.filter(chain=chain_expression(MaterialRequest, "pk")).order_by("-sequence")
-    return (
-        MaterialRequest.objects.select_for_update(of=("self",))
-        .select_related("unit__municipality", "author")
+    queryset = MaterialRequest.objects.all()
+    with_actor_groups = actor is not None and actor.is_authenticated and not knows_groups(actor)
+    if with_actor_groups:
+        memberships = get_user_model().groups.through.objects.filter(user_id=actor.pk)
+        queryset = queryset.annotate(
+            prefetched_actor_groups=Subquery(
+                memberships.values("user_id")
+                .annotate(rows=_JSONList(JSONObject(id="group_id", name="group__name")))
+                .values("rows")
+            )
+        )
+    current = (
+        queryset.select_for_update(of=("self",))
+        # The kind's details too: the document version of the change reads them.
+        .select_related("unit__municipality", "author", *DETAILS_RELATIONS)
         # Read with the lock, in the same statement: what the change's document version
         # and audit event continue from (each used once, see record_version/record_event).
         .annotate(
@@ -71,9 +112,25 @@ def _lock(material_request: MaterialRequest) -> MaterialRequest:
             ),
             prefetched_audit_sequence=Subquery(head.values("sequence")[:1]),
             prefetched_audit_hash=Subquery(head.values("hash")[:1]),
+            # The attachments as the version's snapshot lists them (documents.snapshots);
+            # a service that adds or removes one drops this first (_attachments_changed).
+            prefetched_attachments=Subquery(
+                Attachment.objects.filter(request=OuterRef("pk"))
+                .order_by()
+                .values("request")
+                .annotate(rows=_JSONList(JSONObject(**ATTACHMENT_SNAPSHOT_FIELDS)))
+                .values("rows")
+            ),
         )
         .get(pk=material_request.pk)
     )
+    # What was read with the lock is what this transaction writes through (the details
+    # included): documents.snapshots may trust it instead of reading it again.
+    current.__dict__["_read_under_lock"] = True
+    if with_actor_groups:
+        groups = current.__dict__.pop("prefetched_actor_groups") or []
+        remember_groups(actor, ((group["id"], group["name"]) for group in groups))
+    return current
 
 
 def _check_revision(current: MaterialRequest, expected_revision: int | None) -> None:
@@ -116,7 +173,7 @@ def _transition(
     action = policies.ACTIONS[code]
     comment = _clean_reason(action, comment)
     with transaction.atomic():
-        current = _lock(material_request)
+        current = _lock(material_request, actor)
         _check_revision(current, expected_revision)
         transition_method = getattr(current, action.method)
         if not can_proceed(transition_method):
@@ -338,6 +395,7 @@ def add_attachment(actor, material_request: MaterialRequest, uploaded_file, *, d
             attachment.file.save(name, uploaded_file, save=False)
             stored_name = attachment.file.name
             attachment.save()
+            _attachments_changed(current)
             _record_content_change(
                 actor, current, action="attach", data={"attachment": name, "sha256": sha256, "size": uploaded_file.size}
             )
@@ -354,6 +412,7 @@ def remove_attachment(actor, attachment: Attachment) -> None:
         policies.check_edit(actor, current)
         stored_name = attachment.file.name
         attachment.delete()
+        _attachments_changed(current)
         _record_content_change(
             actor, current, action="detach", data={"attachment": attachment.original_name, "sha256": attachment.sha256}
         )
@@ -472,12 +531,18 @@ def forward_request(actor, material_request, *, comment="", expected_revision=No
     )
 
 
+def take_action(actor, material_request, *, code: str, comment="", expected_revision=None):
+    """An action of the lifecycle specification that needs nothing but a comment: the
+    service of every row without one of its own below (`ACTION_SERVICES`)."""
+    return _transition(actor, material_request, code, comment=comment, expected_revision=expected_revision)
+
+
 def observe_request(actor, material_request, *, comment="", expected_revision=None):
-    return _transition(actor, material_request, "observe", comment=comment, expected_revision=expected_revision)
+    return take_action(actor, material_request, code="observe", comment=comment, expected_revision=expected_revision)
 
 
 def return_request(actor, material_request, *, comment="", expected_revision=None):
-    return _transition(actor, material_request, "return", comment=comment, expected_revision=expected_revision)
+    return take_action(actor, material_request, code="return", comment=comment, expected_revision=expected_revision)
 
 
 def approve_request(actor, material_request, *, comment="", expected_revision=None):
@@ -623,7 +688,9 @@ def review_urgent_publication(actor, material_request, *, comment="", expected_r
     )
 
 
-ACTION_SERVICES = {
+# The service of each action a person may take, by its code: every offered row of the
+# specification, through its own service above or the plain one.
+_OWN_SERVICES = {
     "submit": submit_request,
     "forward": forward_request,
     "observe": observe_request,
@@ -635,4 +702,7 @@ ACTION_SERVICES = {
     "post_review": review_urgent_publication,
     "cancel": cancel_request,
     "withdraw": withdraw_request,
+}
+ACTION_SERVICES = {
+    row.code: _OWN_SERVICES.get(row.code) or partial(take_action, code=row.code) for row in lifecycle.OFFERED
 }

@@ -1,10 +1,9 @@
 from django.urls import path
 
-from documents import import_views
-from documents import views as document_views
-
 from . import schedule_views, views
 
+# The request's documents pages (versions, DOCX import) join this namespace in config/urls.py:
+# documents/urls.py.
 app_name = "workflows"
 
 urlpatterns = [
@@ -22,8 +21,4 @@ urlpatterns = [
     path("<int:pk>/programar/anular/", schedule_views.unschedule_publication, name="unschedule_publication"),
     path("<int:pk>/compartir/", views.share_create, name="share_create"),
     path("<int:pk>/compartir/<int:share_id>/revocar/", views.share_revoke, name="share_revoke"),
-    path("<int:pk>/importar-docx/", import_views.import_docx, name="import_docx"),
-    path("<int:pk>/versiones/", document_views.version_list, name="version_list"),
-    path("<int:pk>/versiones/comparar/", document_views.version_compare, name="version_compare"),
-    path("<int:pk>/versiones/<int:number>/docx/", document_views.version_docx, name="version_docx"),
 ]

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "documents",
     "approvals",
     "notifications",
+    "transparency",
+    "records",
     "civic_calendar",
     "directory",
     "press",
@@ -250,7 +252,7 @@ PUBLIC_SHOW_OFFICIAL_NAMES = env.bool("PUBLIC_SHOW_OFFICIAL_NAMES", default=True
 # stream, whatever their size.
 EXPORT_WORKERS = env.int("EXPORT_WORKERS", default=2)
 
-# Background tasks (config/taskqueue.py). "celery": a Celery worker takes them from the
+# Background tasks (core/taskqueue.py). "celery": a Celery worker takes them from the
 # broker (CELERY_BROKER_URL, by default REDIS_URL) and beat runs the periodic jobs;
 # "threads": a small pool in the web process runs them after commit, no extra service,
 # and cron runs `manage.py run_periodic_jobs`; "sync": in the committing thread (tests).
@@ -263,19 +265,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic jobs (config/periodic.py): crontab fields in local time (TIME_ZONE). Celery beat
+# Periodic jobs (core/periodic.py): crontab fields in local time (TIME_ZONE). Celery beat
 # runs each on its schedule; without Celery, cron runs `run_periodic_jobs` every minute and
 # it runs each job whose first time of the day has come (each job is idempotent).
 PERIODIC_JOBS = {
     "publish_scheduled": {"task": "workflows.tasks.publish_scheduled", "schedule": {"minute": "*"}},
     "workflow_timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": {"minute": "*"}},
-    "export_jobs": {"task": "audit.tasks.run_export_jobs", "schedule": {"minute": "*/10"}},
+    "export_jobs": {"task": "records.tasks.run_export_jobs", "schedule": {"minute": "*/10"}},
     "deadline_reminders": {
         "task": "notifications.tasks.send_deadline_reminders",
         "schedule": {"minute": "30", "hour": "7", "day_of_week": "mon-fri"},
     },
     "transparency_reminders": {
-        "task": "audit.tasks.send_transparency_reminders",
+        "task": "transparency.tasks.send_transparency_reminders",
         "schedule": {"minute": "35", "hour": "7", "day_of_week": "mon-fri"},
     },
     "calendar_reminders": {

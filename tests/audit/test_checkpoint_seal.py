@@ -18,7 +18,7 @@ from audit.hashing import compute_checkpoint_hash, compute_hash
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.services import chain_for, create_checkpoint, record_event
 from audit.verification import verify_all
-from config import periodic
+from core import periodic
 from tests.audit.helpers import checkpoint, delete_events, raw, run_verify
 from tests.conftest import sqlite_only_because
 from tests.factories import request_in_state

@@ -12,16 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from audit import jobs
 from audit.exports import headers
 from audit.models import AuditEvent, ExportJob
 from audit.redaction import Redactor
 from audit.services import chain_for
-from audit.transparency import services as register
 from documents.models import DocumentVersion
+from records import jobs
 from tests.audit.helpers import raw
 from tests.conftest import sqlite_only_because
 from tests.factories import create_request, request_in_state
+from transparency import services as register
 from workflows import services as workflow
 from workflows.models import State
 
@@ -208,7 +208,7 @@ def test_a_failure_is_stored_in_spanish_and_leaves_no_file(monkeypatch, users, p
     def explode(job, progress):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("audit.dossier.build", explode)
+    monkeypatch.setattr("records.dossier.build", explode)
     job = ExportJob.objects.create(
         kind=ExportJob.Kind.REQUEST_DOSSIER, requested_by=users["auditor"], params={"request": published.pk}, title="x"
     )

@@ -16,8 +16,9 @@ from django.test import AsyncRequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audit import exports, views
+from audit import exports
 from audit.models import AuditEvent
+from records import views
 from tests.audit.test_log_views import bulk_events
 from tests.factories import request_in_state
 from workflows.models import State

@@ -21,11 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from audit import public_views
 from audit.models import AuditEvent
 from documents.models import DocumentVersion, RenderedDocument
 from documents.services import rendered_docx
 from organization.services import create_delegation
+from records import public_views
 from tests.factories import advance, create_request, default_details, default_fields, request_in_state
 from workflows import services
 from workflows.models import CampaignDetails, Kind, MaterialRequest, State
@@ -565,7 +565,7 @@ def test_the_feed_lists_published_press_releases_only(anonymous, users, units, c
 
 
 def test_the_feed_is_limited_to_the_newest(anonymous, users, units, monkeypatch):
-    from audit import public_selectors
+    from records import public_selectors
 
     monkeypatch.setattr(public_selectors, "FEED_SIZE", 2)
     for n in range(3):

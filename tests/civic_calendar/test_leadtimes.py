@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from audit.transparency.deadlines import WorkingCalendar
 from civic_calendar.leadtimes import DEFAULTS, LeadTimes, requested_by_for
 from civic_calendar.models import LeadTime
+from transparency.deadlines import WorkingCalendar
 from workflows.models import Kind, PublicationFormat
 
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from audit.transparency.deadlines import WorkingCalendar
 from civic_calendar import services
 from civic_calendar.reminders import REMINDER_WORKING_DAYS, needs_to_remind, send_need_reminders
 from civic_calendar.tasks import send_calendar_reminders
-from config import periodic
+from core import periodic
 from notifications.models import Kind, Notification
 from tests.factories import advance
+from transparency.deadlines import WorkingCalendar
 from workflows.models import State
 
 from .conftest import PRESS_RELEASE, SPEECH

@@ -9,12 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.transparency.deadlines import WorkingCalendar
 from civic_calendar import services
 from civic_calendar.models import CalendarEvent, EventNeed, FeedToken, NeedStatus
 from notifications.models import Kind as NotificationKind
 from notifications.models import Notification
 from tests.factories import create_request, request_in_state
+from transparency.deadlines import WorkingCalendar
 from workflows.exceptions import ActionNotAvailable, InvalidInput
 from workflows.models import Kind, MaterialRequest, ReferenceSequence, State
 

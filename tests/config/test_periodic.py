@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint
-from config import periodic
+from core import periodic
 from notifications.models import Kind, Notification
 from tests.factories import create_request
 

@@ -1,4 +1,4 @@
-"""The task queue (config/taskqueue.py): at once in tests, a thread pool without a broker,
+"""The task queue (core/taskqueue.py): at once in tests, a thread pool without a broker,
 Celery with one; and the work it carries (DOCX rendering after commit, emails, dossiers)."""
 
 import os
@@ -15,8 +15,8 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, transaction
 
-from config import periodic, taskqueue
 from config.celery import app as celery_app
+from core import periodic, taskqueue
 from documents.models import DocumentVersion, RenderedDocument
 from documents.tasks import render_version_docx
 from tests.conftest import skip_or_fail

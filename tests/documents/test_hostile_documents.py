@@ -11,13 +11,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from documents import inspection
 from documents.importing import extract_docx, import_docx_into_draft, inspect_docx
-from documents.inspection import IMPORT_LIMITS
 from tests.documents import hostile
 from tests.documents.helpers import snapshot
 from tests.factories import create_request
+from workflows import inspection
 from workflows.exceptions import InvalidInput
+from workflows.inspection import IMPORT_LIMITS
 from workflows.models import BODY_MAX
 
 MB = 1024 * 1024

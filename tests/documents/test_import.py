@@ -15,11 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.selectors import events_for
-from documents import importing, inspection
+from documents import importing
 from documents.importing import extract_docx, import_docx_into_draft, inspect_docx
 from tests.documents.helpers import snapshot
 from tests.documents.hostile import rezip
 from tests.factories import create_request, request_in_state
+from workflows import inspection
 from workflows.exceptions import InvalidInput, StaleRequest
 from workflows.models import Attachment, State
 

@@ -58,3 +58,26 @@ def test_a_refused_transition_freezes_no_version(users, units):
     with pytest.raises(PermissionDenied):  # the author may not review their own request
         services.forward_request(users["rentas1"], in_review)
     assert len(versions(in_review)) == count
+
+
+def test_the_version_frozen_under_the_lock_lists_what_a_fresh_read_lists(users, units):
+    """The attachments and the kind's details a service reads with its lock (no statement
+    of their own) are what the database holds: a snapshot built from a fresh read of the
+    request is the same, and an attachment added under the lock is in its own version."""
+    from documents.snapshots import build_content
+    from tests.test_permission_matrix import pdf_upload
+    from workflows.models import MaterialRequest
+
+    draft = create_request(users["rentas1"], units["rentas"])
+    services.add_attachment(users["rentas1"], draft, pdf_upload("b-anexo.pdf"))
+    services.add_attachment(users["rentas1"], draft, pdf_upload("a-anexo.pdf"))
+    submitted = services.submit_request(users["rentas1"], draft)
+    frozen = versions(submitted)[-1].snapshot["content"]
+    fresh = build_content(MaterialRequest.objects.get(pk=submitted.pk))
+    assert [item["name"] for item in frozen["attachments"]] == ["a-anexo.pdf", "b-anexo.pdf"]
+    assert frozen["attachments"] == fresh["attachments"]
+    assert frozen["details"] == fresh["details"] and frozen["details"]
+
+    reviewed = services.add_attachment(users["revisor1"], submitted, pdf_upload("c-anexo.pdf"))
+    frozen = versions(reviewed.request)[-1].snapshot["content"]
+    assert [item["name"] for item in frozen["attachments"]] == ["a-anexo.pdf", "b-anexo.pdf", "c-anexo.pdf"]

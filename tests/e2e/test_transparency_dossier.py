@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent, ExportJob
-from audit.transparency.deadlines import WorkingCalendar
-from audit.transparency.models import TransparencyRequest
 from tests.factories import request_in_state
+from transparency.deadlines import WorkingCalendar
+from transparency.models import TransparencyRequest
 from workflows.models import State
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

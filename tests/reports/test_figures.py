@@ -11,14 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audit.transparency import services as transparency
 from press.models import Coverage
 from reports.figures import Deadline, compute, median_days
 from reports.models import Report
 from reports.periods import Period, previous_month
-from tests.audit.transparency.conftest import entry_data
 from tests.factories import create_request, default_details, default_fields
 from tests.reports.conftest import local
+from tests.transparency.conftest import entry_data
+from transparency import services as transparency
 from workflows import services
 from workflows.models import Kind, MaterialRequest, State
 
@@ -84,7 +84,7 @@ def test_the_figures_of_the_demo_data(django_user_model):
     }
     assert len(figures["urgent"]) == published.filter(urgent=True).count()
 
-    from audit.transparency.models import TransparencyRequest
+    from transparency.models import TransparencyRequest
 
     entries = TransparencyRequest.objects.filter(**between(period, "received_at"))
     assert figures["transparency"]["total"] == entries.count()

@@ -1,5 +1,5 @@
 """Issue 13, point 3: every zip-based attachment (.docx, .xlsx, .pptx, .odt, .ods) gets the
-import's structural inspection (documents.inspection), through the real upload page: a
+import's structural inspection (workflows.inspection), through the real upload page: a
 Spanish message naming what is wrong, 400, and nothing stored."""
 
 import gc
@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from documents import inspection
 from tests.documents import hostile
 from tests.factories import create_request
+from workflows import inspection
 from workflows.attachments import ALLOWED_TYPES, inspect_upload
 from workflows.exceptions import InvalidInput
 from workflows.models import Attachment

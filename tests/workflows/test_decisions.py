@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from audit import dossier
 from audit.models import AuditEvent, ExportJob
 from documents.models import DocumentVersion
 from organization import services as org_services
+from records import dossier
 from tests.factories import create_request, request_in_state
 from workflows import services
 from workflows.models import Decision, DecisionImmutable, MaterialRequest, State

@@ -2,7 +2,7 @@
 
     * * * * *  publicaciones-manage run_periodic_jobs
 
-Each job (settings.PERIODIC_JOBS, config/periodic.py) runs when its first time of the day
+Each job (settings.PERIODIC_JOBS, core/periodic.py) runs when its first time of the day
 has come, and is idempotent, so running this every minute does each day's work once.
 `--only NAME` runs the named jobs now, whatever their schedule. A job that fails is
 reported and the others still run; the command then exits with status 1.
@@ -13,7 +13,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config import periodic, taskqueue
+from core import periodic, taskqueue
 
 logger = logging.getLogger("tasks")
 

@@ -11,8 +11,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from audit.transparency import services as transparency
-from audit.transparency.models import TransparencyRequest
 from organization.roles import Role
 from organization.services import ensure_municipality, ensure_unit, ensure_user
 from workflows import services
@@ -40,7 +38,8 @@ USERS = [
 AGUA_SEGURA = "Campaña «Agua segura en casa»"
 
 # Apps whose demo data comes after the requests, in this order (reports read the others).
-OFFICE_APPS = ("civic_calendar", "directory", "press", "reports")
+# Each has a demo.py with seed(users); they sit above workflows, so they are found by name.
+OFFICE_APPS = ("transparency", "civic_calendar", "directory", "press", "reports")
 
 UNITS = [
     ("rentas", "Gerencia de Rentas"),
@@ -56,7 +55,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.seed_organization()
         created = self.seed_requests(users)
-        self.seed_transparency(users)
         # The office around the approvals (issue 8): each app seeds its own part.
         for app in OFFICE_APPS:
             import_module(f"{app}.demo").seed(users)
@@ -370,37 +368,3 @@ class Command(BaseCommand):
                     material_request = services.ACTION_SERVICES[step](actor, material_request, **kwargs)
             created += 1
         return created
-
-    def seed_transparency(self, users) -> int:
-        """One access-to-information request from a citizen about a published campaign,
-        registered, linked and taken up by the transparencia officer."""
-        token = uuid.uuid5(TOKEN_NAMESPACE, "transparencia:agua-segura")
-        if TransparencyRequest.objects.filter(client_token=token).exists():
-            return 0
-        officer = users["transparencia"]
-        campaign = MaterialRequest.objects.filter(client_token=uuid.uuid5(TOKEN_NAMESPACE, AGUA_SEGURA)).first()
-        received_at = (timezone.localtime() - timedelta(days=3)).replace(hour=10, minute=30, second=0, microsecond=0)
-        with transaction.atomic():
-            entry = transparency.register_request(
-                officer,
-                data={
-                    "requester_name": "Julio César Ccahuana Huamaní",
-                    "requester_document_type": "dni",
-                    "requester_document_number": "40123456",
-                    "requester_email": "jccahuana@correo.example",
-                    "requester_phone": "987 654 321",
-                    "requester_address": "Jr. Ica 245, Pueblo Libre",
-                    "channel": "portal",
-                    "received_at": received_at,
-                    "requested_information": (
-                        "Copia del expediente de la campaña «Agua segura en casa»: quién la aprobó y cuándo, "
-                        "el presupuesto aprobado y los medios en que se difundió."
-                    ),
-                },
-                client_token=token,
-                assigned_to=officer,
-            )
-            if campaign is not None:
-                transparency.link_material_request(officer, entry, campaign)
-            transparency.start_attention(officer, entry, comment="Se solicitó el expediente a la Oficina de Imagen.")
-        return 1

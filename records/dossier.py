@@ -1,0 +1,267 @@
+"""The dossier that answers a transparency request: a ZIP with every DOCX version of each
+request concerned, its audit trail as CSV, and a summary DOCX (who did what and when, each
+version's hash, the verification of each chain). Optionally with personal data hidden.
+
+Built in a temporary file, step by step, so a large dossier never sits in memory and the
+page can show how far it got.
+"""
+
+import dataclasses
+import io
+import tempfile
+import zipfile
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from docx import Document
+from docx.shared import Pt
+
+from audit.exports import RowFormatter, csv_lines
+from audit.models import AuditEvent
+from audit.redaction import Redactor
+from audit.selectors import EXPORT_FIELDS, events_for
+from audit.services import chain_for
+from audit.verification import verify_chain
+from directory.dossier import distribution_csv
+from directory.dossier import summary_line as distribution_summary
+from documents.models import DocumentVersion
+from documents.rendering import Frozen, render_frozen
+from documents.services import rendered_docx
+from workflows.display import decision_label
+from workflows.models import MaterialRequest
+from workflows.selectors import request_decisions
+
+# Columns of selectors.EXPORT_FIELDS that may carry personal data: the comment, the data,
+# and the IP address and browser, which identify a person too.
+PRIVATE_COLUMNS = {
+    EXPORT_FIELDS.index("comment"): "text",
+    EXPORT_FIELDS.index("data"): "deep",
+    EXPORT_FIELDS.index("ip_address"): "mark",
+    EXPORT_FIELDS.index("user_agent"): "mark",
+}
+
+
+@dataclasses.dataclass
+class Part:
+    """One request of the dossier, gathered before writing."""
+
+    material_request: MaterialRequest
+    versions: list
+    events: list
+    verified: bool
+    break_text: str
+    distribution_line: str = ""  # directory.dossier: the press release's sends, if any
+    decisions: list = dataclasses.field(default_factory=list)  # workflows.Decision, oldest first
+
+
+def _redacted_row(row, redactor: Redactor) -> tuple:
+    cells = list(row)
+    for index, how in PRIVATE_COLUMNS.items():
+        value = cells[index]
+        if how == "text":
+            cells[index] = redactor.text(value)
+        elif how == "deep":
+            cells[index] = redactor.deep(value)
+        elif value:
+            cells[index] = "[reservado]"
+    return tuple(cells)
+
+
+def _csv_bytes(material_request, redactor: Redactor | None) -> bytes:
+    """The request's trail in the audit log's own CSV export format (audit/exports.py)."""
+    rows = AuditEvent.objects.filter(chain=chain_for(material_request)).order_by("sequence").values_list(*EXPORT_FIELDS)
+    if redactor is not None:
+        rows = (_redacted_row(row, redactor) for row in rows)
+    return b"".join(csv_lines(rows, RowFormatter()))
+
+
+def _version_docx(version: DocumentVersion, redactor: Redactor | None) -> tuple[bytes, str]:
+    if redactor is None:
+        return rendered_docx(version)
+    frozen = Frozen.of(version)
+    redacted = dataclasses.replace(frozen, snapshot=redactor.deep(frozen.snapshot))
+    return render_frozen(redacted), ""
+
+
+def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, redactor: Redactor | None) -> bytes:
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "DejaVu Sans"
+    style.font.size = Pt(10)
+    document.add_heading("Expediente de auditoría", level=0)
+    document.add_paragraph(settings.MUNICIPALITY_NAME)
+    facts = [
+        ("Generado", timezone.localtime(context["generated_at"]).strftime("%d/%m/%Y %H:%M")),
+        ("Generado por", job.requested_by.get_full_name() or job.requested_by.get_username()),
+        ("Datos personales", "ocultados" if redactor is not None else "incluidos (copia interna)"),
+    ]
+    if context.get("transparency"):
+        entry = context["transparency"]
+        facts.insert(0, ("Pedido de acceso a la información", entry.reference))
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in facts:
+        row = table.add_row().cells
+        row[0].text, row[1].text = label, value
+    if redactor is not None:
+        document.add_paragraph(
+            "Esta copia oculta datos personales (correos, teléfonos, documentos de identidad y nombres de "
+            "personas particulares). Los DOCX de esta copia no tienen los hashes de los originales: los hashes "
+            "que figuran aquí son los de los documentos originales, que la municipalidad conserva."
+        )
+    for part in parts:
+        request = part.material_request
+        document.add_heading(f"{request.reference} — {_maybe(redactor, request.title)}", level=1)
+        document.add_paragraph(
+            f"Tipo: {request.get_kind_display()} · Unidad: {request.unit} · Estado: {request.state_label}"
+        )
+        verdict = (
+            "Cadena de auditoría verificada: íntegra."
+            if part.verified
+            else f"Cadena de auditoría ROTA: {part.break_text}"
+        )
+        document.add_paragraph(verdict).runs[0].bold = True
+        if part.distribution_line:
+            document.add_paragraph(part.distribution_line)
+        document.add_heading("Versiones del documento", level=2)
+        versions = document.add_table(rows=1, cols=5)
+        versions.style = "Table Grid"
+        for cell, text in zip(
+            versions.rows[0].cells, ["N°", "Motivo", "Fecha", "Hash del contenido", "SHA-256 del DOCX"], strict=True
+        ):
+            cell.text = text
+        for version in part.versions:
+            cells = versions.add_row().cells
+            cells[0].text = str(version.number)
+            cells[1].text = version.get_reason_display()
+            cells[2].text = timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M")
+            cells[3].text = version.snapshot_sha256
+            cells[4].text = file_hashes.get(version.pk, "")
+        _decisions_table(document, part, redactor)
+        document.add_heading("Registro de auditoría completo", level=2)
+        trail = document.add_table(rows=1, cols=5)
+        trail.style = "Table Grid"
+        for cell, text in zip(trail.rows[0].cells, ["Fecha", "Usuario", "Acción", "Estados", "Motivo"], strict=True):
+            cell.text = text
+        for event in part.events:
+            cells = trail.add_row().cells
+            cells[0].text = timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
+            who = event.actor_username or "—"
+            if event.on_behalf_of:
+                who += f" (por encargo de {event.on_behalf_of.get_username()})"
+            cells[1].text = who
+            cells[2].text = event.action
+            cells[3].text = f"{event.from_state} → {event.to_state}" if event.from_state or event.to_state else ""
+            cells[4].text = _maybe(redactor, event.comment)
+    buffer = io.BytesIO()
+    document.core_properties.title = "Expediente de auditoría"
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _person(user) -> str:
+    return (user.get_full_name().strip() or user.get_username()) if user is not None else "—"
+
+
+def _decisions_table(document, part: Part, redactor: Redactor | None) -> None:
+    """Who decided what and when, read from the request's decisions (workflows.Decision):
+    each state change once, a redone step as often as it happened, the encargatura it was
+    decided under, the document version it was taken on and the audit event that vouches
+    for it (its position in the chain, as in auditoria.csv)."""
+    document.add_heading("Quién decidió qué y cuándo", level=2)
+    table = document.add_table(rows=1, cols=7)
+    table.style = "Table Grid"
+    headings = ["Fecha", "Decidió", "Decisión", "Estados", "Versión", "Motivo", "Evento"]
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = text
+    for decision in part.decisions:
+        cells = table.add_row().cells
+        cells[0].text = timezone.localtime(decision.created_at).strftime("%d/%m/%Y %H:%M:%S")
+        who = _person(decision.actor)
+        if decision.acting_for is not None:
+            who += f" (por encargo de {_person(decision.acting_for)})"
+        if decision.by_system:
+            who += " (ejecutada por la tarea programada)"
+        cells[1].text = who
+        cells[2].text = f"{decision_label(decision.action)} [{decision.action}]"
+        cells[3].text = f"{decision.from_state} → {decision.to_state}"
+        cells[4].text = f"v{decision.version_number}" if decision.version_number else "—"
+        cells[5].text = _maybe(redactor, decision.reason)
+        cells[6].text = f"#{decision.audit_event.sequence}"
+
+
+def _maybe(redactor: Redactor | None, text: str) -> str:
+    return redactor.text(text) if redactor is not None else text
+
+
+def dossier_requests(job) -> tuple[list[MaterialRequest], dict]:
+    """The requests a job covers and context for its summary."""
+    from transparency.models import TransparencyRequest
+
+    context = {"generated_at": timezone.now()}
+    if "transparency_request" in job.params:
+        entry = TransparencyRequest.objects.get(pk=job.params["transparency_request"])
+        context["transparency"] = entry
+        requests = list(entry.material_requests.select_related("unit").order_by("pk"))
+        extra_versions = list(entry.document_versions.values_list("request_id", flat=True))
+        known = {r.pk for r in requests}
+        requests += list(
+            MaterialRequest.objects.filter(pk__in=set(extra_versions) - known).select_related("unit").order_by("pk")
+        )
+        return requests, context
+    return [MaterialRequest.objects.select_related("unit").get(pk=job.params["request"])], context
+
+
+def private_names(job, context) -> list[str]:
+    names = [n for n in job.params.get("private_names", []) if n.strip()]
+    entry = context.get("transparency")
+    if entry is not None and getattr(entry, "requester_name", ""):
+        names.append(entry.requester_name)
+    return names
+
+
+def build(job, progress) -> tuple[str, str]:
+    """Write the job's ZIP to a temporary file; returns (path, download name).
+    `progress(done, total)` is called after each step."""
+    requests, context = dossier_requests(job)
+    redactor = Redactor(tuple(private_names(job, context))) if job.redact else None
+    parts = []
+    for material_request in requests:
+        result = verify_chain(chain_for(material_request))
+        parts.append(
+            Part(
+                material_request,
+                list(DocumentVersion.objects.filter(request=material_request).order_by("number")),
+                list(events_for(material_request)),
+                result.ok,
+                result.first_break.describe() if result.first_break else "",
+                distribution_summary(material_request),
+                list(request_decisions(material_request).select_related("audit_event")),
+            )
+        )
+    total = sum(len(part.versions) for part in parts) + len(parts) + 1
+    done = 0
+    progress(done, total)
+    handle = tempfile.NamedTemporaryFile(prefix="expediente-", suffix=".zip", delete=False)  # noqa: SIM115 - kept
+    file_hashes = {}
+    with handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            folder = get_valid_filename(part.material_request.reference)
+            for version in part.versions:
+                data, sha = _version_docx(version, redactor)
+                file_hashes[version.pk] = sha or rendered_docx(version)[1]
+                archive.writestr(f"{folder}/versiones/{folder}-v{version.number}-{version.reason}.docx", data)
+                done += 1
+                progress(done, total)
+            archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.material_request, redactor))
+            distribution = distribution_csv(part.material_request, redactor)
+            if distribution is not None:
+                archive.writestr(f"{folder}/difusion.csv", distribution)
+            done += 1
+            progress(done, total)
+        archive.writestr("resumen.docx", _summary_docx(job, parts, file_hashes, context, redactor))
+        progress(total, total)
+    stem = context["transparency"].reference if context.get("transparency") else requests[0].reference
+    suffix = "-reservado" if redactor is not None else ""
+    return handle.name, get_valid_filename(f"expediente-{stem}{suffix}.zip")
