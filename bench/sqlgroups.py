@@ -19,6 +19,7 @@ where it serves in the benchmark's approval (a gerente approving in person):
 - people to notify: active users of the audience's groups and their delegates;
 - notifications: their rows, and the unread count read after commit;
 - the audit event;
+- the decision: the request's write-once `workflows_decision` row (issue 14);
 - transaction control: BEGIN, COMMIT, savepoints.
 """
 
@@ -36,6 +37,7 @@ GROUPS = (
     ("people", "people to notify (users, delegates)"),
     ("notifications", "notifications"),
     ("audit", "audit event"),
+    ("decision", "decision row"),
     ("other", "other"),
     ("transaction", "BEGIN/COMMIT/savepoints"),
 )
@@ -104,6 +106,8 @@ def classify(sql: str) -> str:
         return "notifications"
     if main.startswith("audit_"):
         return "audit"
+    if main == "workflows_decision":
+        return "decision"
     return "other"
 
 

@@ -132,6 +132,10 @@ REPRESENTATIVE = [
         'INSERT INTO "audit_auditevent" ("chain", "sequence", "action") VALUES (\'materialrequest:3\', 4, \'approve\')',
         "audit",
     ),
+    (
+        'INSERT INTO "workflows_decision" ("id", "request_id", "action") VALUES (\'9f0c\', 3, \'approve\')',
+        "decision",
+    ),
     ('SELECT "django_session"."session_key" FROM "django_session"', "other"),
 ]
 
@@ -178,7 +182,7 @@ def test_every_statement_of_a_real_approval_has_a_purpose(users, units):
     unclassified = [sql[:200] for sql in statements if sqlgroups.classify(sql) == "other"]
     assert not unclassified
     counts = sqlgroups.group(statements)
-    for key in ("request", "fsm", "permissions", "viewflow", "version", "notifications", "audit"):
+    for key in ("request", "fsm", "permissions", "viewflow", "version", "notifications", "audit", "decision"):
         assert counts.get(key), (key, counts)
 
 
