@@ -78,13 +78,13 @@ def query_counts(statements: list[str]) -> dict:
 
 @contextmanager
 def held_tasks():
-    """Hold what is handed to the task queue (config/taskqueue.py: the DOCX render of a new
+    """Hold what is handed to the task queue (core/taskqueue.py: the DOCX render of a new
     version, emails) instead of running it, and yield the list of (task, args) held.
 
     Without a broker the queue's thread pool would start the work at once, in this
     process, while the next timed calls run: they would share the CPUs with it. The
     caller runs what was held with `run_held`, outside its timed window."""
-    from config import taskqueue
+    from core import taskqueue
 
     held: list[tuple] = []
     original = taskqueue.enqueue
