@@ -62,7 +62,7 @@ def postgres_base_url():
         return
     if pgserver.find_binaries() is None:
         skip_or_fail("the PostgreSQL tests need Debian's postgresql package (apt-get install postgresql)")
-    with pgserver.running_postgres() as base_url:
+    with pgserver.running_postgres(for_tests=True) as base_url:
         yield base_url
 
 

@@ -67,7 +67,7 @@ def main(arguments: list[str]) -> int:
         return 0
     started = time.monotonic()
     print("Suite on PostgreSQL and Redis: starting the servers…", flush=True)
-    with pgserver.running_postgres() as postgres_base_url, redisserver.running_redis() as redis_url:
+    with pgserver.running_postgres(for_tests=True) as postgres_base_url, redisserver.running_redis() as redis_url:
         database_url = pgserver.create_database(postgres_base_url, DATABASE)
         print(f"PostgreSQL at {postgres_base_url}, Redis at {redis_url}", flush=True)
         env = {
