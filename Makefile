@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
+# make test: pytest-xdist workers, one per core (`nproc`: the cores this process may use);
+# PYTEST_WORKERS=0 runs the suite in a single process. loadgroup keeps the tests of a module
+# that share an expensive module- or package-scoped fixture on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test bench install install-dev system-packages lint serve clean
 
@@ -42,8 +47,8 @@ test: install-dev system-packages
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
-	$(BIN)/pytest
-	$(BIN)/python -m tests.scaleout
+	$(BIN)/pytest $(PYTEST_XDIST)
+	$(BIN)/python -m tests.scaleout $(PYTEST_XDIST)
 
 ## make bench: the benchmark (bench/): medians, 95th percentiles and ratios, SQLite and PostgreSQL.
 bench: install-dev system-packages

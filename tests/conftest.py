@@ -1,7 +1,9 @@
 import logging
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from tests.factories import build_organization
@@ -34,6 +36,47 @@ def dataset(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             request_logger.setLevel(level)
+
+
+def xdist_worker() -> str:
+    """This process's pytest-xdist worker id (gw0, gw1…), or "" in a run without workers."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def artifacts_dir() -> Path:
+    """Where the tests leave logs and screenshots: var/test-artifacts, and under pytest-xdist
+    var/test-artifacts/<worker>, so two workers never write the same daphne or Celery log."""
+    return Path(settings.BASE_DIR) / "var" / "test-artifacts" / xdist_worker()
+
+
+SHARED_SCOPES = ("class", "module", "package")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist with `--dist loadgroup` (make test), the tests of a module that use a
+    class-, module- or package-scoped fixture (the permission matrix's dataset, the migrated
+    PostgreSQL database of tests/audit/test_postgres_append_only.py, the e2e tests' Chromium)
+    form one group and run on one worker, so that fixture is built once, not once per test
+    that landed on a worker between other modules' tests. Every other test is scheduled on
+    its own. Session fixtures need nothing: each worker has its session.
+
+    tryfirst: xdist reads the xdist_group marks in its own hook of this name."""
+    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        fixturedefs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(_shared_fixture_of_ours(defs[-1]) for defs in fixturedefs.values() if defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def _shared_fixture_of_ours(fixturedef) -> bool:
+    """A fixture of this suite (not a plugin's: pytest-django's class-scoped autouse
+    _django_setup_unittest is in every test's closure) with a class, module or package scope."""
+    module = getattr(fixturedef.func, "__module__", "") or ""
+    return fixturedef.scope in SHARED_SCOPES and module.split(".", 1)[0] == "tests"
 
 
 @pytest.fixture
@@ -85,18 +128,20 @@ def postgres_base_url():
         return
     if pgserver.find_binaries() is None:
         skip_or_fail("the PostgreSQL tests need Debian's postgresql package (apt-get install postgresql)")
-    with pgserver.running_postgres() as base_url:
+    with pgserver.running_postgres(for_tests=True) as base_url:
         yield base_url
 
 
 @pytest.fixture(scope="session")
 def redis_url():
     """A real redis-server for the session, or a skip that says why: the scale-out run's
-    server (REDIS_URL), else one started here (tests/redisserver.py)."""
+    server (REDIS_URL), else one started here (tests/redisserver.py). In the scale-out run
+    under pytest-xdist, the settings' REDIS_URL is this worker's own database on that server
+    (config/settings/test.py), not the shared URL in the environment."""
     from tests import redisserver
 
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        yield settings.REDIS_URL
         return
     if redisserver.find_binary() is None:
         skip_or_fail("the Redis tests need redis-server (Debian: apt-get install redis-server)")

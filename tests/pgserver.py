@@ -42,8 +42,14 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_postgres():
-    """Yield a base URL (postgres://postgres@127.0.0.1:<port>) of a fresh server."""
+def running_postgres(*, for_tests: bool = False):
+    """Yield a base URL (postgres://postgres@127.0.0.1:<port>) of a fresh server.
+
+    A throwaway cluster never needs durability: always fsync=off. The test runs
+    (for_tests=True) also commit without waiting for the WAL (synchronous_commit=off) and
+    write no full pages into it (full_page_writes=off); a crash loses the cluster, which is
+    thrown away anyway. The benchmark (bench/) keeps PostgreSQL's commit path as it was, so
+    its figures stay comparable. Never settings for a real server."""
     binaries = find_binaries()
     if binaries is None:
         raise FileNotFoundError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
@@ -65,6 +71,8 @@ def running_postgres():
             env=environment,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c max_connections=300"
+        if for_tests:
+            options += " -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(  # noqa: S603 - fixed command line, Debian's pg_ctl
             _as_server_user(
                 [

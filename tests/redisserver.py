@@ -51,6 +51,8 @@ def running_redis():
                 [
                     binary,
                     *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                    # One database per pytest-xdist worker (config/settings/test.py), room for 63.
+                    *("--databases", "64"),
                     *("--dir", str(directory)),
                 ],
                 cwd=directory,

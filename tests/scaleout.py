@@ -6,6 +6,12 @@ both on loopback ports in temporary directories, points the settings at them wit
 DATABASE_URL and REDIS_URL (pytest-django creates `test_pubs` on that server), runs pytest,
 and stops both servers afterwards, on failure and Ctrl+C too.
 
+Under pytest-xdist (`make test` passes `-n <cores> --dist loadgroup`) the workers share both
+servers but not their data: pytest-django creates one test database per worker
+(`test_pubs_gw0`, `test_pubs_gw1`…) and config/settings/test.py gives each worker a Redis
+database of its own (gw0 → /1, gw1 → /2…), inherited by the daphne and Celery processes
+the tests start.
+
 Where Debian's postgresql or redis-server is not installed it says so and exits 0, unless
 REQUIRE_ALL_SUITES=1 (CI), where a missing server is a failure.
 """
@@ -67,7 +73,7 @@ def main(arguments: list[str]) -> int:
         return 0
     started = time.monotonic()
     print("Suite on PostgreSQL and Redis: starting the servers…", flush=True)
-    with pgserver.running_postgres() as postgres_base_url, redisserver.running_redis() as redis_url:
+    with pgserver.running_postgres(for_tests=True) as postgres_base_url, redisserver.running_redis() as redis_url:
         database_url = pgserver.create_database(postgres_base_url, DATABASE)
         print(f"PostgreSQL at {postgres_base_url}, Redis at {redis_url}", flush=True)
         env = {

@@ -5,12 +5,29 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL
+from .base import CELERY_BROKER_URL, CHANNEL_LAYERS, DATABASES, REDIS_URL
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# pytest-xdist workers (PYTEST_XDIST_WORKER=gw0, gw1…, inherited by the daphne and Celery
+# subprocesses they start) share the scale-out run's redis-server: each gets a database of
+# its own on it (gw0 → /1, gw1 → /2…; /0 for a run without workers), so one worker's channel
+# groups (the notifications' fan-out group above all) and broker queues never reach another's.
+# The test databases need nothing of the kind: pytest-django gives each worker its own
+# (test_pubs_gw0…, pubs-test-<pid>.sqlite3_gw0…).
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):
+    from urllib.parse import urlsplit
+
+    _worker_redis_url = urlsplit(REDIS_URL)._replace(path=f"/{int(_XDIST_WORKER[2:]) + 1}").geturl()
+    if CELERY_BROKER_URL == REDIS_URL:
+        CELERY_BROKER_URL = _worker_redis_url
+    for _host in CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]:
+        _host["address"] = _worker_redis_url
+    REDIS_URL = _worker_redis_url
+
 # In-memory channel layer, unless REDIS_URL (the scale-out run) asks for Redis (base.py).
 if not REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

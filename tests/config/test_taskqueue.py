@@ -19,13 +19,15 @@ from config.celery import app as celery_app
 from core import periodic, taskqueue
 from documents.models import DocumentVersion, RenderedDocument
 from documents.tasks import render_version_docx
-from tests.conftest import skip_or_fail
+from tests.conftest import artifacts_dir, skip_or_fail
 from tests.factories import request_in_state
 from workflows import services
 from workflows.models import State
 
 ROOT = Path(django_settings.BASE_DIR)
 WORKER_TIMEOUT = 60
+# var/test-artifacts[/<worker> under pytest-xdist]/celery-worker.log
+WORKER_LOG = artifacts_dir() / "celery-worker.log"
 
 
 def _recorder():
@@ -156,11 +158,10 @@ def celery_worker(redis_url):
         TASKS_BACKEND="celery",
         PYTHONUNBUFFERED="1",
     )
-    artifacts = ROOT / "var" / "test-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
+    WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
     previous = {"broker_url": celery_app.conf.broker_url, "task_default_queue": celery_app.conf.task_default_queue}
     celery_app.conf.update(broker_url=redis_url, task_default_queue=queue)
-    with (artifacts / "celery-worker.log").open("w") as log:
+    with WORKER_LOG.open("w") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed command line: this interpreter's celery
             [
                 sys.executable,
@@ -200,10 +201,10 @@ def test_a_celery_worker_renders_the_docx_sent_after_commit(settings, users, uni
     version = DocumentVersion.objects.get(request=submitted)
     deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline and not RenderedDocument.objects.filter(version=version).exists():
-        assert celery_worker.poll() is None, "the Celery worker stopped (var/test-artifacts/celery-worker.log)"
+        assert celery_worker.poll() is None, f"the Celery worker stopped ({WORKER_LOG})"
         time.sleep(0.2)
-    assert RenderedDocument.objects.filter(version=version).exists(), "var/test-artifacts/celery-worker.log"
-    log = (ROOT / "var" / "test-artifacts" / "celery-worker.log").read_text()
+    assert RenderedDocument.objects.filter(version=version).exists(), str(WORKER_LOG)
+    log = WORKER_LOG.read_text()
     assert "documents.tasks.render_version_docx" in log
 
 

@@ -7,6 +7,7 @@ scale-out run, the PostgreSQL test database (``DATABASE_URL``; ``REDIS_URL`` is 
 what the test process builds through the services is what the browser sees, and the other way round.
 """
 
+import http.client
 import os
 import re
 import socket
@@ -20,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
-from tests.conftest import skip_or_fail
+from tests.conftest import artifacts_dir, skip_or_fail
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
+# var/test-artifacts, or var/test-artifacts/<worker> under pytest-xdist (tests/conftest.py).
+ARTIFACTS = artifacts_dir()
 SERVER_START_TIMEOUT = 30  # seconds
 ACTION_TIMEOUT_MS = 10_000
 
@@ -58,18 +60,28 @@ def _orm_allowed_beside_playwright():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A socket already bound to a free loopback port and listening, for daphne to adopt
+    (`daphne --fd`): the port is never free between choosing it and serving on it, so two
+    pytest-xdist workers (or anything else on the machine) can never end up on one port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
-def _port_answers(port: int) -> bool:
+def _serves_http(port: int) -> bool:
+    """True once daphne answers an HTTP request (any status). A bare connect proves nothing
+    here: the kernel accepts connections on the adopted socket before daphne serves them."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
+        connection.request("GET", "/ingresar/")
+        connection.getresponse().read()
+        return True
     except OSError:
         return False
+    finally:
+        connection.close()
 
 
 def _server_env(settings_dict) -> dict[str, str]:
@@ -107,14 +119,14 @@ def daphne_server(django_db_setup):
     One per test: between transactional tests pytest-django empties the tables, and the
     content types come back with new ids that a long-lived server would still have cached.
 
-    Its output (tracebacks of any 500 included) goes to var/test-artifacts/daphne.log."""
+    Its output (tracebacks of any 500 included) goes to var/test-artifacts/daphne.log
+    (var/test-artifacts/<worker>/daphne.log under pytest-xdist)."""
     from django.db import connection
 
     # After django_db_setup, NAME is the test database file, not the development one.
     env = _server_env(connection.settings_dict)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "daphne.log"
-    port = _free_port()
     daphne = Path(sys.executable).with_name("daphne")
 
     def server_output() -> str:
@@ -122,16 +134,21 @@ def daphne_server(django_db_setup):
 
     # A file, not a pipe: a chatty server must never block on a full pipe nobody reads.
     with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed command line, our own venv's daphne
-            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        # daphne inherits the listening socket; this process closes its own copy at once, so
+        # once daphne is gone nothing is left accepting connections on the port.
+        with _listening_socket() as listener:
+            port = listener.getsockname()[1]
+            process = subprocess.Popen(  # noqa: S603 - fixed command line, our own venv's daphne
+                [str(daphne), "--fd", str(listener.fileno()), "config.asgi:application"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(listener.fileno(),),
+            )
         try:
             deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while not _port_answers(port):
+            while not _serves_http(port):
                 if process.poll() is not None:
                     pytest.fail(f"daphne exited with code {process.returncode} before answering:\n{server_output()}")
                 if time.monotonic() > deadline:
@@ -191,7 +208,7 @@ def login_as(browser, daphne_server):
 
 @pytest.fixture
 def screenshot(request):
-    """Save a full-page screenshot to var/test-artifacts/<test name>-<step>.png."""
+    """Save a full-page screenshot to var/test-artifacts[/<worker>]/<test name>-<step>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     prefix = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
 
