@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 WRITE_ONCE_TABLES = ["audit_auditevent", "audit_auditcheckpoint", "documents_documentversion", "workflows_decision"]
 STATEMENTS = [
     "UPDATE {table} SET id = id",
-    "UPDATE {table} SET id = id WHERE id = (SELECT max(id) FROM {table})",
+    "UPDATE {table} SET id = id WHERE id = (SELECT id FROM {table} ORDER BY id DESC LIMIT 1)",
     "DELETE FROM {table}",
-    "DELETE FROM {table} WHERE id = (SELECT max(id) FROM {table})",
+    "DELETE FROM {table} WHERE id = (SELECT id FROM {table} ORDER BY id DESC LIMIT 1)",
 ]
 
 
