@@ -100,8 +100,3 @@ class PublicationFlow(SpecificationSteps, flow.Flow):
 
 
 STEP_NODES = {step.name: getattr(PublicationFlow, step.name) for step in lifecycle.STEPS}
-
-
-def step_of(flow_task) -> lifecycle.Step:
-    """The specification's step a task's node is."""
-    return flow_task.step

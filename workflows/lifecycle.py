@@ -121,7 +121,6 @@ STEPS: tuple[Step, ...] = (
         condition="awaits_post_review",
     ),
 )
-STEPS_BY_NAME = {step.name: step for step in STEPS}
 # Who may finish, release or reassign a task someone else took (the queue's manager).
 QUEUE_MANAGERS = (Role.GERENTE,)
 
@@ -454,11 +453,3 @@ def fsm_arguments(method: str) -> dict:
     if row.condition:
         arguments["conditions"] = [lambda instance, name=row.condition: getattr(instance, name)()]
     return arguments
-
-
-def step_open_in(material_request) -> Step | None:
-    """The step whose task the request's state calls for now (None: no task)."""
-    for step in STEPS:
-        if step.state == material_request.state and (not step.condition or getattr(material_request, step.condition)()):
-            return step
-    return None

@@ -192,30 +192,61 @@ def _transition(
             current.save()
         except ConcurrentTransition as error:
             raise StaleRequest() from error
-        permission_changes = permissions.sync_object_permissions(current, for_audience=True)
-        flow_sync.advance(actor, current, action=code)
-        version = (
-            record_version(actor=actor, material_request=current, reason=code) if code in VERSIONED_ACTIONS else None
-        )
-        notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
-        decision_id = uuid.uuid4()
-        event = record_event(
-            # by_system: a scheduled job acts for `actor` (workflows.scheduling).
-            actor=None if by_system else actor,
-            on_behalf_of=actor if by_system else authority.on_behalf_of,
-            action=code,
-            target=current,
-            from_state=from_state,
-            to_state=current.state,
+        _settle_state_change(
+            actor,
+            current,
+            code,
+            from_state,
+            authority,
             comment=comment,
-            version_hash=version.snapshot_sha256 if version else "",
-            data=_with_permissions({**(audit_data or {}), "decision": str(decision_id)}, permission_changes),
-            locked=True,
-        )
-        _record_decision(
-            decision_id, current, code, from_state, authority, comment, version, event, by_system=by_system
+            freeze_version=code in VERSIONED_ACTIONS,
+            audit_data=audit_data,
+            by_system=by_system,
+            chain_head_read=True,
         )
     return current
+
+
+def _settle_state_change(
+    actor,
+    current: MaterialRequest,
+    code: str,
+    from_state: str,
+    authority: Authority,
+    *,
+    comment: str,
+    freeze_version: bool,
+    version=None,
+    audit_data: dict | None = None,
+    by_system: bool = False,
+    chain_head_read: bool = False,
+) -> None:
+    """Everything a state change leaves behind, in one order, for the actions and for the
+    reopening an edit causes alike: the per-object permissions of the new state, the
+    flow's tasks, the frozen version (or `version`, one the caller froze), the
+    notifications, the audit event and the decision row, linked both ways.
+    `chain_head_read`: the audit chain's head came with the request's lock."""
+    permission_changes = permissions.sync_object_permissions(current, for_audience=True)
+    flow_sync.advance(actor, current, action=code)
+    frozen = record_version(actor=actor, material_request=current, reason=code) if freeze_version else None
+    notify_transition(actor=actor, material_request=current, action=code, from_state=from_state)
+    decision_id = uuid.uuid4()
+    event = record_event(
+        # by_system: a scheduled job acts for `actor` (workflows.scheduling).
+        actor=None if by_system else actor,
+        on_behalf_of=actor if by_system else authority.on_behalf_of,
+        action=code,
+        target=current,
+        from_state=from_state,
+        to_state=current.state,
+        comment=comment,
+        version_hash=frozen.snapshot_sha256 if frozen else "",
+        data=_with_permissions({**(audit_data or {}), "decision": str(decision_id)}, permission_changes),
+        locked=chain_head_read,
+    )
+    _record_decision(
+        decision_id, current, code, from_state, authority, comment, frozen or version, event, by_system=by_system
+    )
 
 
 def _record_decision(decision_id, current, code, from_state, authority, reason, version, event, *, by_system=False):
@@ -271,22 +302,16 @@ def _record_content_change(actor, current: MaterialRequest, *, action: str, data
         data=data,
     )
     if from_state != current.state:
-        permission_changes = permissions.sync_object_permissions(current, for_audience=True)
-        flow_sync.advance(actor, current, action="reopen")
-        notify_transition(actor=actor, material_request=current, action="reopen", from_state=from_state)
-        decision_id = uuid.uuid4()
-        reason = _("Contenido modificado después de la aprobación: vuelve a aprobación.")
-        event = record_event(
-            actor=actor,
-            action="reopen",
-            target=current,
-            from_state=from_state,
-            to_state=current.state,
-            comment=reason,
-            data=_with_permissions({"decision": str(decision_id)}, permission_changes),
+        _settle_state_change(
+            actor,
+            current,
+            "reopen",
+            from_state,
+            Authority(actor, None, timezone.now()),
+            comment=_("Contenido modificado después de la aprobación: vuelve a aprobación."),
+            freeze_version=False,
+            version=version,
         )
-        authority = Authority(actor, None, event.occurred_at)
-        _record_decision(decision_id, current, "reopen", from_state, authority, reason, version, event)
 
 
 # --- content ------------------------------------------------------------------------
