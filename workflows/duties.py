@@ -116,6 +116,13 @@ def _rows(request_id):
         .order_by()
         .values_list("actor_id", no_id, no_id, _act_kind_sql())
     )
+    return shares.union(acts, *_grant_rows(request_id), all=True)
+
+
+def _grant_rows(request_id):
+    """The request's per-object permission rows, in the same columns: (user id, permission
+    id, group id, kind)."""
+    no_id = Value(None, output_field=IntegerField())
     user_grants = (
         MaterialRequestUserObjectPermission.objects.filter(content_object_id=request_id)
         .order_by()
@@ -126,7 +133,24 @@ def _rows(request_id):
         .order_by()
         .values_list(no_id, "permission_id", "group_id", Value(_GROUP_GRANT, output_field=IntegerField()))
     )
-    return shares.union(acts, user_grants, group_grants, all=True)
+    return user_grants, group_grants
+
+
+def _permission_rows_from(rows) -> dict[str, set[tuple[int, int]]]:
+    found: dict[str, set[tuple[int, int]]] = {"user_id": set(), "group_id": set()}
+    for user_id, permission_id, group_id, kind in rows:
+        if kind == _USER_GRANT:
+            found["user_id"].add((user_id, permission_id))
+        elif kind == _GROUP_GRANT:
+            found["group_id"].add((group_id, permission_id))
+    return found
+
+
+def permission_rows_of(material_request: MaterialRequest) -> dict[str, set[tuple[int, int]]]:
+    """The permission rows alone (one statement), for a request whose history was read
+    before its permissions last changed."""
+    user_grants, group_grants = _grant_rows(material_request.pk)
+    return _permission_rows_from(user_grants.union(group_grants, all=True))
 
 
 def _act_kind_sql():
@@ -144,13 +168,13 @@ def history_of(material_request: MaterialRequest) -> History:
     cached = material_request.__dict__.get("_duties_history")
     if cached is not None:
         return cached
-    history = History(author_id=material_request.author_id, permission_rows={"user_id": set(), "group_id": set()})
-    for user_id, unit_id, group_id, kind in _rows(material_request.pk):
-        if kind == _USER_GRANT:
-            history.permission_rows["user_id"].add((user_id, unit_id))
-        elif kind == _GROUP_GRANT:
-            history.permission_rows["group_id"].add((group_id, unit_id))
-        elif kind in (_ACTIVE_SHARE, _REVOKED_SHARE):
+    history = History(author_id=material_request.author_id)
+    rows = list(_rows(material_request.pk))
+    history.permission_rows = _permission_rows_from(rows)
+    for user_id, unit_id, group_id, kind in rows:
+        if kind in (_USER_GRANT, _GROUP_GRANT):
+            continue
+        if kind in (_ACTIVE_SHARE, _REVOKED_SHARE):
             if kind == _ACTIVE_SHARE:
                 history.active_shares.append((user_id, unit_id, group_id))
             if user_id:

@@ -12,7 +12,7 @@ from operator import or_
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, Value
+from django.db.models import Q
 from guardian.shortcuts import get_objects_for_user
 
 from organization.roles import Role
@@ -240,18 +240,7 @@ def _object_rows(material_request) -> dict[str, set[tuple[int, int]]]:
     if rows is None:
         rows = duties.history_of(material_request).permission_rows
         if rows is None:  # the history was read before the last sync: the rows alone
-            rows = {"group_id": set(), "user_id": set()}
-            users = MaterialRequestUserObjectPermission.objects.filter(content_object=material_request).annotate(
-                holder_field=Value("user_id"), holder=F("user_id")
-            )
-            groups = MaterialRequestGroupObjectPermission.objects.filter(content_object=material_request).annotate(
-                holder_field=Value("group_id"), holder=F("group_id")
-            )
-            fields = ("holder_field", "holder", "permission_id")
-            for holder_field, holder, permission in users.values_list(*fields).union(
-                groups.values_list(*fields), all=True
-            ):
-                rows[holder_field].add((holder, permission))
+            rows = duties.permission_rows_of(material_request)
         material_request.__dict__["_perm_rows"] = rows
     return rows
 
