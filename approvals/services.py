@@ -19,7 +19,7 @@ from notifications.models import Kind
 from workflows import lifecycle, policy
 from workflows.models import MaterialRequest
 
-from .flows import PublicationFlow
+from .flows import PublicationFlow, first_step
 from .models import PublicationProcess
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -100,7 +100,7 @@ def advance(actor, material_request: MaterialRequest, *, action: str) -> None:
     # What follows changes the flow: the next reader of this instance reads it again.
     material_request.__dict__.pop("_flow_state", None)
     if process is None:
-        if row.opens == PublicationFlow.start._next.name:
+        if row.opens == first_step():
             PublicationFlow.start.run(material_request=material_request)
         return
     # No process lock: the caller holds the request's row lock (PublicationFlow.lock_impl).

@@ -174,6 +174,8 @@ class Transition:
     closes: tuple[str, ...] = ()  # the steps whose open task it completes
     opens: str | None = None  # the step it opens (None: the process ends, or no task)
     ends_process: bool = False  # cancels the process instead of completing its task
+    # Whether a task someone took waits for them (False: the change is not that task's work).
+    waits_for_task_owner: bool = True
     offered: bool = True  # a button; False: the consequence of something else (an edit)
 
     @property
@@ -400,6 +402,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         # Nobody did the open task: it is cancelled with the process. (A rejection, by
         # contrast, is the approval task's own outcome and completes it.)
         ends_process=True,
+        waits_for_task_owner=False,
     ),
     Transition(
         "withdraw",
@@ -417,6 +420,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         message=_("%(actor)s retiró la publicación %(request)s"),
         # A withdrawal ends a pending post-review too: there is nothing left to review.
         closes=("post_review",),
+        waits_for_task_owner=False,
     ),
     Transition(
         "reopen",
@@ -440,7 +444,7 @@ TRANSITIONS_BY_CODE = {row.code: row for row in TRANSITIONS}
 OFFERED = tuple(row for row in TRANSITIONS if row.offered)
 # Changes that do not complete a task as the actor's own work: the unit may cancel, and a
 # withdrawal comes after the process ended (or ends a pending post-review).
-OUTSIDE_TASKS = tuple(row.code for row in TRANSITIONS if row.ends_process or row.code == "withdraw")
+OUTSIDE_TASKS = tuple(row.code for row in TRANSITIONS if not row.waits_for_task_owner)
 
 
 def fsm_arguments(method: str) -> dict:
