@@ -8,12 +8,13 @@ or is cancelled). Also the queue operations: take, release, reassign.
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import router, transaction
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.services import record_event
+from core.prepared import PreparedQuery
 from notifications import services as notification_services
 from notifications.models import Kind
 from workflows import lifecycle, policy
@@ -27,12 +28,32 @@ OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 def _processes_of(material_request: MaterialRequest):
     """The request's running processes (one, as long as every cancel ends its process)."""
+    return _running_processes(ContentType.objects.get_for_model(MaterialRequest).pk, material_request.pk)
+
+
+def _running_processes(content_type_id, request_id):
     return PublicationProcess.objects.filter(
         flow_class=PublicationFlow,
-        artifact_content_type=ContentType.objects.get_for_model(MaterialRequest),
-        artifact_object_id=material_request.pk,
+        artifact_content_type_id=content_type_id,
+        artifact_object_id=request_id,
         status=PROCESS.NEW,
     )
+
+
+def _open_task_with_process(content_type_id, request_id):
+    return (
+        Task.objects.filter(
+            process__in=_running_processes(content_type_id, request_id),
+            flow_task_type="HUMAN",
+            status__in=OPEN_TASK_STATUSES,
+        )
+        .select_related("owner", "process")
+        .order_by("-process_id", "-pk")[:1]
+    )
+
+
+# Read at every change: compiled once (core.prepared).
+_OPEN_TASK_WITH_PROCESS = PreparedQuery(_open_task_with_process, int, int)
 
 
 def active_process(material_request: MaterialRequest) -> PublicationProcess | None:
@@ -55,15 +76,10 @@ def _flow_state(material_request: MaterialRequest) -> tuple:
     cached = material_request.__dict__.get("_flow_state")
     if cached is None:
         # The usual case in one statement: the open task with its process.
-        task = (
-            Task.objects.filter(
-                process__in=_processes_of(material_request),
-                flow_task_type="HUMAN",
-                status__in=OPEN_TASK_STATUSES,
-            )
-            .select_related("owner", "process")
-            .order_by("-process_id", "-pk")
-            .first()
+        task = _OPEN_TASK_WITH_PROCESS.first(
+            ContentType.objects.get_for_model(MaterialRequest).pk,
+            material_request.pk,
+            using=router.db_for_read(Task),
         )
         process = task.coerced_process if task is not None else active_process(material_request)
         if process is not None:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import taskqueue
+from core.asyncbridge import run_coroutine
 from organization.selectors import municipality_name
 from workflows import lifecycle, policy
 from workflows.exceptions import InvalidInput
@@ -258,6 +258,11 @@ def deliver(live: dict[int, list[dict]]) -> None:
     push([(FANOUT_GROUP, fanout_message(deliveries))])
 
 
+# How long a change's pushes may hold the caller (a web request, a worker) if the channel
+# layer hangs; they are hints, the pages catch up when they next read.
+PUSH_TIMEOUT = 5.0
+
+
 def push(hints: list[tuple[str, dict]]) -> None:
     """Send messages over the channel layer, one `group_send` each (see
     `send_to_groups`); a failure is logged, never raised."""
@@ -265,7 +270,7 @@ def push(hints: list[tuple[str, dict]]) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
-        async_to_sync(send_to_groups)(layer, hints)
+        run_coroutine(send_to_groups, layer, hints, timeout=PUSH_TIMEOUT)
     except Exception:
         logger.exception("No se pudieron enviar los avisos en vivo")
 

@@ -28,10 +28,12 @@ lists and the inbox). Both read the same rows, and tests check they agree.
 
 from dataclasses import dataclass, field
 
+from django.db import router
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from audit.models import AuditEvent
 from audit.services import chain_expression, chain_name
+from core.prepared import PreparedQuery
 
 from .models import (
     MaterialRequest,
@@ -91,11 +93,12 @@ def act_kind(action: str, from_state: str) -> int | None:
     return None
 
 
-def _rows(request_id):
-    """The request's shares, the acts of its history and its per-object permission rows,
-    as one UNION ALL: (user id, unit id or permission id, group id, kind). Everyone who
-    asks whether a person may act on the request needs both (workflows.policy), and the
-    permission sync of the same change reuses the permission rows."""
+def _rows(request_id, chain):
+    """The request's shares, the acts of its history (its audit chain is `chain`) and its
+    per-object permission rows, as one UNION ALL: (user id, unit id or permission id,
+    group id, kind). Everyone who asks whether a person may act on the request needs both
+    (workflows.policy), and the permission sync of the same change reuses the permission
+    rows."""
     no_id = Value(None, output_field=IntegerField())
     shares = (
         Share.objects.filter(request_id=request_id)
@@ -109,7 +112,7 @@ def _rows(request_id):
     )
     acts = (
         AuditEvent.objects.filter(
-            chain=chain_name(MaterialRequest, request_id),
+            chain=chain,
             actor__isnull=False,
             action__in=CONTENT_ACTIONS + REVIEW_ACTIONS,
         )
@@ -117,6 +120,10 @@ def _rows(request_id):
         .values_list("actor_id", no_id, no_id, _act_kind_sql())
     )
     return shares.union(acts, *_grant_rows(request_id), all=True)
+
+
+# Read at every change and on every request page: compiled once (core.prepared).
+_ROWS = PreparedQuery(_rows, int, str)
 
 
 def _grant_rows(request_id):
@@ -149,8 +156,15 @@ def _permission_rows_from(rows) -> dict[str, set[tuple[int, int]]]:
 def permission_rows_of(material_request: MaterialRequest) -> dict[str, set[tuple[int, int]]]:
     """The permission rows alone (one statement), for a request whose history was read
     before its permissions last changed."""
-    user_grants, group_grants = _grant_rows(material_request.pk)
-    return _permission_rows_from(user_grants.union(group_grants, all=True))
+    return _permission_rows_from(_GRANT_ROWS(material_request.pk, using=router.db_for_read(MaterialRequest)))
+
+
+def _grant_union(request_id):
+    user_grants, group_grants = _grant_rows(request_id)
+    return user_grants.union(group_grants, all=True)
+
+
+_GRANT_ROWS = PreparedQuery(_grant_union, int)
 
 
 def _act_kind_sql():
@@ -169,7 +183,11 @@ def history_of(material_request: MaterialRequest) -> History:
     if cached is not None:
         return cached
     history = History(author_id=material_request.author_id)
-    rows = list(_rows(material_request.pk))
+    rows = _ROWS(
+        material_request.pk,
+        chain_name(MaterialRequest, material_request.pk),
+        using=router.db_for_read(MaterialRequest),
+    )
     history.permission_rows = _permission_rows_from(rows)
     for user_id, unit_id, group_id, kind in rows:
         if kind in (_USER_GRANT, _GROUP_GRANT):

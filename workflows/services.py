@@ -16,15 +16,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Aggregate, JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from audit.models import AuditEvent
 from audit.services import chain_expression, record_event
+from core.prepared import PreparedQuery
 from organization.selectors import knows_groups, remember_groups
 
 from . import duties, lifecycle, permissions, policies
@@ -83,16 +85,13 @@ def _attachments_changed(material_request: MaterialRequest) -> None:
     material_request.__dict__.pop("prefetched_attachments", None)
 
 
-def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
-    """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
-    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing. With
-    `actor`, their groups come along in the same statement unless already known (their
-    permission check and the version's signature need them)."""
+def _locked_query(pk, actor_pk=None):
+    """The request under its lock with everything a change continues from (see _lock);
+    with `actor_pk`, the actor's groups too."""
     head = AuditEvent.objects.filter(chain=chain_expression(MaterialRequest, "pk")).order_by("-sequence")
     queryset = MaterialRequest.objects.all()
-    with_actor_groups = actor is not None and actor.is_authenticated and not knows_groups(actor)
-    if with_actor_groups:
-        memberships = get_user_model().groups.through.objects.filter(user_id=actor.pk)
+    if actor_pk is not None:
+        memberships = get_user_model().groups.through.objects.filter(user_id=actor_pk)
         queryset = queryset.annotate(
             prefetched_actor_groups=Subquery(
                 memberships.values("user_id")
@@ -100,7 +99,7 @@ def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
                 .values("rows")
             )
         )
-    current = (
+    return (
         queryset.select_for_update(of=("self",))
         # The kind's details too: the document version of the change reads them.
         .select_related("unit__municipality", "author", *DETAILS_RELATIONS)
@@ -122,8 +121,29 @@ def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
                 .values("rows")
             ),
         )
-        .get(pk=material_request.pk)
+        .filter(pk=pk)
     )
+
+
+# Every change starts with this statement: compiled once (core.prepared).
+_LOCKED = PreparedQuery(_locked_query, int)
+_LOCKED_WITH_ACTOR_GROUPS = PreparedQuery(_locked_query, int, int)
+
+
+def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
+    """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
+    BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing. With
+    `actor`, their groups come along in the same statement unless already known (their
+    permission check and the version's signature need them)."""
+    using = router.db_for_write(MaterialRequest)
+    if not transaction.get_connection(using).in_atomic_block:
+        # As select_for_update says: a lock outside a transaction would hold nothing.
+        raise TransactionManagementError("the request is locked inside the transaction of its change")
+    with_actor_groups = actor is not None and actor.is_authenticated and not knows_groups(actor)
+    if with_actor_groups:
+        current = _LOCKED_WITH_ACTOR_GROUPS.get(material_request.pk, actor.pk, using=using)
+    else:
+        current = _LOCKED.get(material_request.pk, using=using)
     # What was read with the lock is what this transaction writes through (the details
     # included): documents.snapshots may trust it instead of reading it again.
     current.__dict__["_read_under_lock"] = True

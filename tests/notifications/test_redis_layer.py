@@ -6,6 +6,7 @@ The session fixture `redis_url` (tests/conftest.py) is the scale-out run's serve
 (REDIS_URL), or one started for the session (tests/redisserver.py).
 """
 
+import asyncio
 import threading
 import uuid
 
@@ -40,9 +41,17 @@ async def redis_layer(redis_url, settings):
     channel_layers.backends.clear()
     layer = get_channel_layer()
     yield layer
+    here = asyncio.get_running_loop()
+    for backend in list(channel_layers.backends.values()):
+        # A push from synchronous code ran on core.asyncbridge's loop, whose connections
+        # are closed there (channels-redis keeps one set per event loop).
+        for loop, loop_layer in list(backend._layers.items()):
+            if loop is not here:
+                del backend._layers[loop]
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(loop_layer.flush(), loop))
     await layer.flush()
-    for alias in list(channel_layers.backends):
-        await channel_layers.backends[alias].close_pools()
+    for backend in list(channel_layers.backends.values()):
+        await backend.close_pools()
     channel_layers.backends.clear()
 
 
