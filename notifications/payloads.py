@@ -4,14 +4,15 @@ import json
 
 from django.utils import timezone
 
-from .models import Notification
+from .models import Kind, Notification
 
 
 def notification_payload(notification: Notification) -> dict:
     return {
         "id": notification.pk,
         "kind": notification.kind,
-        "kind_label": str(notification.get_kind_display()),
+        # The enum's label, not get_kind_display(), which rebuilds the choices' dict each time.
+        "kind_label": str(Kind(notification.kind).label) if notification.kind in Kind.values else notification.kind,
         "message": notification.message,
         "url": notification.url,
         "created_at": timezone.localtime(notification.created_at).isoformat(),

@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from core import taskqueue
 from core.asyncbridge import run_coroutine
+from core.prepared import PreparedQuery
 from organization.selectors import municipality_name
 from workflows import lifecycle, policy
 from workflows.exceptions import InvalidInput
@@ -211,15 +212,22 @@ def _after_commit(outgoing: Outgoing) -> None:
 def unread_counts(user_ids) -> dict[int, int]:
     """How many unread notifications each person has: one grouped query, whatever the
     number of people (the bell's count, on their own rows)."""
-    rows = (
-        Notification.objects.filter(recipient_id__in=list(user_ids), read_at__isnull=True)
+    user_ids = list(user_ids)
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(_UNREAD_COUNTS(user_ids, using=router.db_for_read(Notification)))
+    return counts
+
+
+# After every change that notifies: compiled once per number of people (core.prepared).
+_UNREAD_COUNTS = PreparedQuery(
+    lambda user_ids: (
+        Notification.objects.filter(recipient_id__in=user_ids, read_at__isnull=True)
         .order_by()
         .values_list("recipient_id")
         .annotate(unread=Count("pk"))
-    )
-    counts = dict.fromkeys(user_ids, 0)
-    counts.update(rows)
-    return counts
+    ),
+    list,
+)
 
 
 def deliver(live: dict[int, list[dict]]) -> None:

@@ -18,11 +18,15 @@ data and shows they agree for every person, action and request.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db import router
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django_fsm import can_proceed
 
+from core.prepared import PreparedQuery
 from organization.models import Delegation, Membership
 from organization.roles import Role
 from organization.selectors import roles_of, unit_ids_of
@@ -56,6 +60,29 @@ def _on_request(field: str, condition: Q) -> Q:
 
 
 # --- who stands where around one request (the holders face reads it) ---------------------------
+
+# Read at every change's notifications: compiled once per number of ids (core.prepared).
+_GROUP_MEMBERS = PreparedQuery(
+    lambda group_ids: (
+        get_user_model().objects.filter(groups__in=group_ids, is_active=True).annotate(member_of=F("groups__id"))
+    ),
+    list,
+)
+_DELEGATES = PreparedQuery(
+    lambda delegator_ids, day: (
+        Delegation.objects.active_on(day)
+        .filter(delegator_id__in=delegator_ids, delegate__is_active=True)
+        .values_list("delegator_id", "delegate_id")
+    ),
+    list,
+    date,
+)
+_UNIT_MEMBERS = PreparedQuery(
+    lambda unit_ids: Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True).values_list(
+        "unit_id", "user_id"
+    ),
+    list,
+)
 
 
 @dataclass
@@ -99,12 +126,7 @@ class Standing:
         if group_codenames:
             # The members themselves, not only their ids: most recipients are among them,
             # so the notifications seldom read users again.
-            members = (
-                get_user_model()
-                .objects.filter(groups__in=list(group_codenames), is_active=True)
-                .annotate(member_of=F("groups__id"))
-            )
-            for user in members:
+            for user in _GROUP_MEMBERS(list(group_codenames), using=router.db_for_read(get_user_model())):
                 standing.users[user.pk] = user
                 for codename in group_codenames[user.member_of]:
                     holders.setdefault(codename, set()).add(user.pk)
@@ -113,8 +135,8 @@ class Standing:
         direct = {codename: set(holders.get(codename, ())) for codename in spec.DELEGABLE}
         delegators = set().union(*direct.values())
         if delegators:
-            delegations = Delegation.objects.active().filter(delegator_id__in=delegators, delegate__is_active=True)
-            for delegator_id, delegate_id in delegations.values_list("delegator_id", "delegate_id"):
+            delegations = _DELEGATES(list(delegators), timezone.localdate(), using=router.db_for_read(Delegation))
+            for delegator_id, delegate_id in delegations:
                 for codename, direct_holders in direct.items():
                     if delegator_id in direct_holders:
                         holders.setdefault(codename, set()).add(delegate_id)
@@ -137,11 +159,7 @@ class Standing:
         member_units = set(history.share_units)
         if unit_members or any(standing.delegated.values()):
             member_units.add(material_request.unit_id)
-        memberships = (
-            Membership.objects.filter(unit_id__in=member_units, user__is_active=True).values_list("unit_id", "user_id")
-            if member_units
-            else []
-        )
+        memberships = _UNIT_MEMBERS(list(member_units), using=router.db_for_read(Membership)) if member_units else []
         for unit_id, user_id in memberships:
             if unit_id == material_request.unit_id:
                 standing.unit_members.add(user_id)

@@ -130,6 +130,18 @@ _LOCKED = PreparedQuery(_locked_query, int)
 _LOCKED_WITH_ACTOR_GROUPS = PreparedQuery(_locked_query, int, int)
 
 
+_COLUMNS = tuple(field.attname for field in MaterialRequest._meta.concrete_fields if not field.primary_key)
+
+
+def _changed_columns(current: MaterialRequest) -> list[str] | None:
+    """The columns a transition changed on the locked request (with `updated_at`, which
+    saving sets), or None (all) if it was not read by _lock."""
+    as_locked = current.__dict__.pop("_as_locked", None)
+    if as_locked is None:
+        return None
+    return [name for name in _COLUMNS if current.__dict__[name] != as_locked[name]] + ["updated_at"]
+
+
 def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
     """Re-read the request under a row lock (PostgreSQL) or the write lock that SQLite's
     BEGIN IMMEDIATE already holds, so concurrent actors queue instead of racing. With
@@ -147,6 +159,8 @@ def _lock(material_request: MaterialRequest, actor=None) -> MaterialRequest:
     # What was read with the lock is what this transaction writes through (the details
     # included): documents.snapshots may trust it instead of reading it again.
     current.__dict__["_read_under_lock"] = True
+    # And the values it had, so a transition saves only the columns it changed.
+    current.__dict__["_as_locked"] = {name: current.__dict__[name] for name in _COLUMNS}
     if with_actor_groups:
         groups = current.__dict__.pop("prefetched_actor_groups") or []
         remember_groups(actor, ((group["id"], group["name"]) for group in groups))
@@ -209,7 +223,7 @@ def _transition(
         transition_method(**(transition_kwargs(authority) if transition_kwargs else {}))
         current.revision += 1
         try:
-            current.save()
+            current.save(update_fields=_changed_columns(current))
         except ConcurrentTransition as error:
             raise StaleRequest() from error
         _settle_state_change(
