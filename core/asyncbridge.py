@@ -25,9 +25,12 @@ _loop_pid: int | None = None
 def _inside_server_thread() -> bool:
     """Whether asgiref would hand the coroutine to a running server loop (this thread is
     one of its SyncToAsync threads, in this process)."""
-    return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and (
-        getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
-    )
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return False
+    # asgiref never clears this record: a thread that once ran under a loop since gone
+    # (a command that used async_to_sync) must not be taken for a server's thread.
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop is not None and loop.is_running()
 
 
 def _process_loop() -> asyncio.AbstractEventLoop:
@@ -51,7 +54,11 @@ def run_coroutine(function: Callable[..., Awaitable], *args, timeout: float):
     else:
         raise RuntimeError("run_coroutine is for synchronous code: await the coroutine instead")
     if _inside_server_thread():
-        return async_to_sync(function)(*args)
+
+        async def bounded():
+            return await asyncio.wait_for(function(*args), timeout)
+
+        return async_to_sync(bounded)()
     future = asyncio.run_coroutine_threadsafe(function(*args), _process_loop())
     try:
         return future.result(timeout=timeout)

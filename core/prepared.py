@@ -11,7 +11,9 @@ with the caller's values through Django's own iterables: model instances with th
 `select_related` objects and annotations, or `values_list` tuples, exactly as the
 queryset would give them.
 
-What `build` puts in the query other than through its arguments must not change for the
+The arguments are values the SQL compares with (filters, annotations), never a slice's
+bounds, which Django writes into the SQL itself. What `build` puts in the query other
+than through its arguments must not change for the
 life of the process (model and field names, constants): anything that does (an id read
 from the database, a setting) is an argument. A placeholder Django transforms on the way
 to the SQL (so it is not found among the parameters) is an error at the first run, which
@@ -131,13 +133,16 @@ class PreparedQuery:
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
 
+    def _any_placeholders(self) -> list:
+        return [_placeholder(kind, index, 1) for index, kind in enumerate(self._kinds)]
+
     def get(self, *values, using: str = DEFAULT_DB_ALIAS):
         """The one row, or the model's DoesNotExist (MultipleObjectsReturned if several),
         as `QuerySet.get` would say."""
         rows = self(*values, using=using)
         if len(rows) == 1:
             return rows[0]
-        model = self.model
+        model = self.model or self._build(*self._any_placeholders()).model
         if not rows:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}")
