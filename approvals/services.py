@@ -47,7 +47,8 @@ def _open_task_with_process(content_type_id, request_id):
             flow_task_type="HUMAN",
             status__in=OPEN_TASK_STATUSES,
         )
-        .select_related("owner", "process")
+        # Not its owner: a change needs only the owner's id (a refusal reads the name).
+        .select_related("process")
         .order_by("-process_id", "-pk")[:1]
     )
 

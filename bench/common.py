@@ -31,6 +31,10 @@ def setup_django(*, migrate: bool = True) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
+    # As a worker does once loaded (config/asgi.py, config/celery.py).
+    from core import warmup
+
+    warmup.settle()
 
 
 def percentile(samples: list[float], fraction: float) -> float:

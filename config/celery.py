@@ -12,6 +12,7 @@ their schedules come from settings.PERIODIC_JOBS (core/periodic.py).
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -25,3 +26,11 @@ def _beat_schedule(sender, **kwargs):
     from core import periodic
 
     sender.conf.beat_schedule = periodic.beat_schedule()
+
+
+@worker_init.connect
+def _settle(sender=None, **kwargs):
+    # Before the pool forks: the children share the loaded, frozen heap (core/warmup.py).
+    from core import warmup
+
+    warmup.settle()
