@@ -3,7 +3,7 @@
 Python's cyclic garbage collector walks every container object it tracks each time its
 oldest generation is collected: in a worker that is mostly what loading left behind
 (Django, the apps, every view module, viewflow, python-docx, the compiled URL patterns),
-a quarter of a million objects that live as long as the process. Walking them again and
+some two hundred thousand objects that live as long as the process. Walking them again and
 again is pure overhead on requests (measured on the approval: see docs/PERFORMANCE.md,
 "The garbage collector"). `settle()` loads what the first requests would load anyway and
 moves it all to the collector's permanent generation (`gc.freeze()`), where it is no
