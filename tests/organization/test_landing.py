@@ -93,6 +93,18 @@ def test_transparency_comes_before_the_audit_log(users):
     assert landing_name(both) == "transparency:list"
 
 
+def test_a_head_of_unit_lands_on_the_requests(client, units):
+    org_services.ensure_user("jefe", password=PASSWORD, roles=(Role.JEFE_UNIDAD,), head_of=(units["rentas"],))
+    assert login(client, "jefe")["Location"] == REQUESTS
+
+
+def test_the_units_work_comes_before_the_register(units):
+    clerk = org_services.ensure_user(
+        "secretaria", password=PASSWORD, roles=(Role.SOLICITANTE, Role.TRANSPARENCIA), units=(units["obras"],)
+    )
+    assert landing_name(clerk) == "workflows:request_list"
+
+
 def test_a_safe_next_wins(client, users):
     detail = reverse("organization:delegation_list")
     response = login(client, "auditor", next=detail)

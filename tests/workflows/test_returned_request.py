@@ -3,14 +3,16 @@ saying who sent it back, when and with which observation, while it is still that
 draft; the list says "Devuelta con observaciones" instead of "Borrador", with no query
 per row."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from organization.services import create_delegation
 from tests.factories import create_request, request_in_state
 from workflows import selectors, services
 from workflows.models import Decision, State
@@ -31,6 +33,10 @@ def named(user, first, last):
     user.first_name, user.last_name = first, last
     user.save(update_fields=["first_name", "last_name"])
     return user
+
+
+def fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
 
 
 def newest_decision(material_request):
@@ -89,6 +95,26 @@ def test_the_banner_after_the_gerentes_return(client_for, users, units):
     assert "Devuelta por Carlos Huamán en la aprobación" in banner
     assert local_label(decision.created_at) in banner
     assert "El presupuesto no cuadra." in banner
+
+
+def test_an_encargados_return_names_whom_they_stood_in_for(client_for, users, units):
+    named(users["gerente"], "Carlos", "Huamán")
+    today = timezone.localdate()
+    create_delegation(
+        users["gerente"],
+        delegate=users["revisor2"],
+        starts_on=today,
+        ends_on=today + timedelta(days=3),
+        resolution="RG-010-2026",
+    )
+    pending = request_in_state(users, units, State.PENDING_APPROVAL)
+    returned = services.return_request(fresh(users["revisor2"]), pending, comment="Cambie la foto.")
+
+    banner = banner_of(client_for("rentas1").get(detail_url(returned)).content.decode())
+
+    assert "Devuelta por revisor2 en la aprobación" in banner
+    assert "(por encargo de Carlos Huamán)" in banner
+    assert "Cambie la foto." in banner
 
 
 def test_the_office_sees_the_banner_too(client_for, users, units):
