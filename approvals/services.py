@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -158,9 +159,25 @@ def _locked_task(task_pk) -> tuple[Task, MaterialRequest]:
     return task, material_request
 
 
+# The unit's own correction (a step not of the office, `Step.office`) is not a queue:
+# any member of the unit corrects and sends it again, so nobody takes or reassigns it.
+NOT_QUEUED = gettext_lazy("La corrección le toca a la unidad solicitante: esta tarea no se toma ni se reasigna.")
+
+
+def is_queued(task: Task) -> bool:
+    """Whether the task is one of the office's queue (take, release, reassign)."""
+    return task.flow_task.step.office
+
+
+def _refuse_unqueued(task: Task) -> None:
+    if not is_queued(task):
+        raise PermissionDenied(str(NOT_QUEUED))
+
+
 def take_task(actor, task_pk) -> Task:
     with transaction.atomic():
         task, material_request = _locked_task(task_pk)
+        _refuse_unqueued(task)
         if task.status != STATUS.NEW:
             raise PermissionDenied(_("La tarea ya fue tomada o terminada."))
         if not _may_work_on(actor, task, material_request):
@@ -185,6 +202,7 @@ def release_task(actor, task_pk) -> Task:
 def reassign_task(actor, task_pk, to_user) -> Task:
     with transaction.atomic():
         task, material_request = _locked_task(task_pk)
+        _refuse_unqueued(task)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise PermissionDenied(_("La tarea ya está terminada."))
         if not policy.may_release_task_taken_by(actor, task.owner_id):

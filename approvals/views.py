@@ -116,6 +116,14 @@ def _task_entries(user, pairs) -> list[dict]:
     for task, material_request in pairs:
         is_approval = task.flow_task == flows.PublicationFlow.approval
         mine = task.owner_id == user.pk
+        # Take what nobody holds, release one's own: one button of the page's queue form.
+        # The unit's correction is no queue: nothing to take or reassign there (a task
+        # someone took before may still be released).
+        queued = services.is_queued(task)
+        if task.owner_id is None:
+            queue_url = take_url(task.pk) if queued else ""
+        else:
+            queue_url = release_url(task.pk) if mine else ""
         entries.append(
             {
                 "task": task,
@@ -136,9 +144,8 @@ def _task_entries(user, pairs) -> list[dict]:
                 "detail_url": detail_url(material_request.pk),
                 "decide_url": decide_url(material_request.pk) if is_approval else "",
                 "summary": _short(material_request.summary) if is_approval else "",
-                # Take what nobody holds, release one's own: one button of the page's queue form.
-                "queue_url": take_url(task.pk) if task.owner_id is None else release_url(task.pk) if mine else "",
-                "reassign_url": reassign_url(task.pk),
+                "queue_url": queue_url,
+                "reassign_url": reassign_url(task.pk) if queued else "",
             }
         )
     return entries
