@@ -128,7 +128,6 @@ def version_review(request, pk):
                     field for field in comparison.fields_of(current.snapshot) if field.key.startswith("details.")
                 ],
                 "lead": content.get("details", {}).get("lead", ""),
-                "state_label": state_label(material_request.kind, current.state),
                 "attachments": _attachments(material_request, current),
                 "compare_max": comparison.COMPARE_MAX,
             }

@@ -202,3 +202,12 @@ def test_fragment_escapes_user_text(client_for, users, units):
     page = client_for("gerente").get(review_url(material_request)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_request_page_loads_the_fragment_in_the_approval_form_only(client_for, users, units):
+    material_request = request_in_state(users, units, State.PENDING_APPROVAL)
+    detail = reverse("workflows:request_detail", kwargs={"pk": material_request.pk})
+    marker = f'data-fragment-url="{review_url(material_request)}"'
+    assert client_for("gerente").get(detail).content.decode().count(marker) == 1
+    assert marker not in client_for("rentas1").get(detail).content.decode()
