@@ -32,16 +32,19 @@
     if (holder.dataset.fragmentState) { return; }
     holder.dataset.fragmentState = "loading";
     say(holder, holder.dataset.loading, "muted");
+    holder.setAttribute("aria-busy", "true");
     fetch(holder.dataset.fragmentUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
       .then(function (html) {
+        holder.removeAttribute("aria-busy");
         holder.innerHTML = html;
         holder.dataset.fragmentState = "loaded";
       })
       .catch(function () {
+        holder.removeAttribute("aria-busy");
         say(holder, holder.dataset.error, "msg msg-error", "alert");
         delete holder.dataset.fragmentState;  // opening again tries again
       });

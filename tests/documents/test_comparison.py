@@ -211,3 +211,33 @@ def test_request_page_loads_the_fragment_in_the_approval_form_only(client_for, u
     marker = f'data-fragment-url="{review_url(material_request)}"'
     assert client_for("gerente").get(detail).content.decode().count(marker) == 1
     assert marker not in client_for("rentas1").get(detail).content.decode()
+
+
+@pytest.mark.django_db
+def test_fragment_query_count_does_not_grow_with_versions_or_attachments(client_for, users, units):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = create_request(users["rentas1"], units["rentas"])
+    services.add_attachment(users["rentas1"], small, png_upload("una.png"), description="")
+    small = advance(MaterialRequest.objects.get(pk=small.pk), State.PENDING_APPROVAL, users)
+    large = create_request(users["rentas1"], units["rentas"])
+    for index in range(3):
+        services.add_attachment(users["rentas1"], large, png_upload(f"foto{index}.png"), description="")
+    large = returned_and_resubmitted_from(users, large)
+    client = client_for("gerente")
+    client.get(review_url(small))  # warm the session and the permission caches alike
+    counts = []
+    for material_request in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(review_url(material_request)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def returned_and_resubmitted_from(users, material_request):
+    material_request = advance(MaterialRequest.objects.get(pk=material_request.pk), State.PENDING_APPROVAL, users)
+    returning = services.ACTION_SERVICES["return"]
+    material_request = returning(users["gerente"], material_request, comment="Otra vez")
+    edit(users["rentas1"], material_request, title="Otro título")
+    return advance(MaterialRequest.objects.get(pk=material_request.pk), State.PENDING_APPROVAL, users)

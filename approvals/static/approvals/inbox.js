@@ -35,8 +35,10 @@
     waiting.className = "muted";
     waiting.textContent = holder.dataset.loading || "";
     holder.appendChild(waiting);
+    holder.setAttribute("aria-busy", "true");
     function failed() {
       if (token !== reviewToken) { return; }
+      holder.removeAttribute("aria-busy");
       holder.textContent = "";
       var message = document.createElement("p");
       message.className = "msg msg-error";
@@ -51,6 +53,7 @@
       })
       .then(function (html) {
         if (token !== reviewToken) { return; }
+        holder.removeAttribute("aria-busy");
         holder.innerHTML = html;  // rendered and escaped by the server (documents/_version_review.html)
       })
       .catch(failed);
