@@ -2,7 +2,9 @@
 
 from django.http import Http404
 
-from .models import DocumentVersion
+from workflows.models import Decision
+
+from .models import DocumentVersion, Reason
 
 
 def versions_of(material_request):
@@ -20,3 +22,38 @@ def get_version(material_request, number: int) -> DocumentVersion:
         )
     except DocumentVersion.DoesNotExist as error:
         raise Http404("No existe esa versión del documento.") from error
+
+
+# The gerente's decisions whose version an approver has seen: what the next approval is
+# compared with.
+SEEN_BY_APPROVER = ("approve", "return")
+
+
+def review_versions(material_request) -> tuple[DocumentVersion | None, DocumentVersion | None]:
+    """The version being decided (the newest) and the one to compare it with: the newest
+    version an approver decided on before it (approved or returned), else the last one
+    submitted before it; None for either when there is none. At most three queries."""
+    current = (
+        DocumentVersion.objects.filter(request=material_request)
+        .select_related("created_by")
+        .order_by("-number")
+        .first()
+    )
+    if current is None:
+        return None, None
+    seen = (
+        Decision.objects.filter(
+            request=material_request,
+            action__in=SEEN_BY_APPROVER,
+            version_number__isnull=False,
+            version_number__lt=current.number,
+        )
+        .order_by("-version_number")
+        .values_list("version_number", flat=True)
+        .first()
+    )
+    base = DocumentVersion.objects.filter(request=material_request, number__lt=current.number).select_related(
+        "created_by"
+    )
+    base = base.filter(number=seen) if seen else base.filter(reason=Reason.SUBMIT).order_by("-number")
+    return current, base.first()
