@@ -13,7 +13,7 @@ from workflows import urls as workflow_urls
 request_urls = (workflow_urls.urlpatterns + document_urls.urlpatterns, workflow_urls.app_name)
 
 urlpatterns = [
-    path("", site_views.home, name="home"),
+    path("", site_views.home),
     path("ingresar/", site_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("solicitudes/", include(request_urls)),

@@ -3,7 +3,6 @@ send each person where their work is (organization.landing)."""
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render, resolve_url
@@ -50,7 +49,6 @@ class LoginView(auth_views.LoginView):
 
 
 def home(request):
-    """The site's root (the header's brand links here): the person's landing page."""
-    if not request.user.is_authenticated:
-        return redirect(settings.LOGIN_URL)
+    """The site's root (the header's brand links here): the person's landing page. The
+    anonymous go, as before, to the request list, which asks them to log in."""
     return redirect(landing_url(request.user))

@@ -128,7 +128,7 @@ def test_a_logged_in_visit_to_the_login_page_lands_too(client, users):
 
 
 def test_the_sites_root_lands_too(client, users):
-    assert client.get("/")["Location"] == LOGIN_URL
+    assert client.get("/")["Location"] == REQUESTS  # which asks to log in, as before
     client.force_login(users["publicador"])
     assert client.get("/")["Location"] == INBOX
     client.force_login(users["auditor"])
