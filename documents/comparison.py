@@ -35,22 +35,55 @@ def _lines(html: str) -> SafeString:
     return SafeString(html.replace("\n", "<br>\n"))
 
 
-def _chunks(old_tokens: list[str], new_tokens: list[str]) -> list[tuple[str, str, str]]:
-    """(kind, removed, added) runs; a blank kept between two changes joins them, so a
+# Beyond this many (old × new) units compared at once, SequenceMatcher may treat frequent
+# words as junk (its `autojunk`): coarser but quick. Under it every word counts, which is
+# what a reader expects, and costs at most about a quarter of a second.
+PAIR_MAX = 1_000_000
+
+
+def _opcodes(old: list[str], new: list[str]):
+    junk = len(old) * len(new) > PAIR_MAX
+    return difflib.SequenceMatcher(None, old, new, autojunk=junk).get_opcodes()
+
+
+SENTENCES = re.compile(r".*?(?:[.!?;:]+\s+|$)", re.DOTALL)
+
+
+def _sentences(text: str) -> list[str]:
+    return [piece for piece in SENTENCES.findall(text) if piece]
+
+
+# Lines, then the sentences of the lines replaced, then their words: each pass compares few
+# units, so a long text with a few edits is still compared word by word, quickly.
+LEVELS = (lambda text: text.splitlines(keepends=True), _sentences, tokens)
+
+
+def _raw(old_text: str, new_text: str, level: int = 0):
+    """(kind, removed, added) runs, from the coarsest units to words."""
+    old_units, new_units = LEVELS[level](old_text), LEVELS[level](new_text)
+    for operation, old_start, old_end, new_start, new_end in _opcodes(old_units, new_units):
+        removed = "".join(old_units[old_start:old_end])
+        added = "".join(new_units[new_start:new_end])
+        if operation == "equal":
+            yield "equal", removed, added
+        elif operation == "replace" and level + 1 < len(LEVELS):
+            yield from _raw(removed, added, level + 1)
+        else:
+            yield "change", removed, added
+
+
+def _chunks(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
+    """The runs, each change joined to the next when only a blank stands between them, so a
     rewritten sentence reads as one change, not as words alternating with spaces."""
     chunks: list[list[str]] = []
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens)
-    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        removed = "".join(old_tokens[old_start:old_end])
-        added = "".join(new_tokens[new_start:new_end])
-        kind = "equal" if operation == "equal" else "change"
+    for kind, removed, added in _raw(old_text, new_text):
         between_changes = len(chunks) >= 2 and chunks[-2][0] == "change" and chunks[-1][0] == "equal"
         if kind == "change" and between_changes and not chunks[-1][2].strip():
             blank = chunks.pop()[2]
             chunks[-1][1] += blank + removed
             chunks[-1][2] += blank + added
             continue
-        if kind == "change" and chunks and chunks[-1][0] == "change":
+        if chunks and chunks[-1][0] == kind:
             chunks[-1][1] += removed
             chunks[-1][2] += added
             continue
@@ -61,7 +94,7 @@ def _chunks(old_tokens: list[str], new_tokens: list[str]) -> list[tuple[str, str
 def word_diff(old: str, new: str) -> SafeString:
     """`new` as HTML, with the words of `old` it lost in <del> and the ones it gained in <ins>."""
     pieces = []
-    for kind, removed, added in _chunks(tokens(old), tokens(new)):
+    for kind, removed, added in _chunks(old or "", new or ""):
         if kind == "equal":
             pieces.append(("{}", added))
             continue

@@ -2,6 +2,9 @@
 decision dialogs load: the version being decided, its hash, and what changed since an
 approver last saw it."""
 
+import re
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -47,6 +50,41 @@ def test_user_text_is_escaped_everywhere():
 
 def test_line_breaks_become_br():
     assert comparison.word_diff("a\nb", "a\nc") == 'a<br>\n<del class="diff-del">b</del><ins class="diff-ins">c</ins>'
+
+
+def sides(html: str) -> tuple[str, str]:
+    """The old and the new text a word diff encodes."""
+    text = html.replace("<br>\n", "\n")
+    old = re.sub(r'<ins class="diff-ins">.*?</ins>', "", text, flags=re.S)
+    new = re.sub(r'<del class="diff-del">.*?</del>', "", text, flags=re.S)
+    return tuple(unescape(re.sub(r"</?(ins|del)[^>]*>", "", side)) for side in (old, new))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", "Texto nuevo."),
+        ("Texto viejo.", ""),
+        ("Uno. Dos; tres: cuatro!\n\nCinco?\n", "Uno. Dos, tres: cuatro\nCinco?\nSeis.\n"),
+        ("a & b < c\r\nd", "a & b > c\nd e"),
+        ("Frase uno. " * 300, "Frase uno. " * 150 + "Frase dos. " + "Frase uno. " * 149),
+    ],
+)
+def test_the_diff_holds_both_texts_exactly(old, new):
+    assert sides(comparison.word_diff(old, new)) == (old, new)
+
+
+def test_a_long_paragraph_with_a_few_edits_is_still_compared_word_by_word():
+    sentence = "La Municipalidad informa que la campaña número {} se realizará en el parque central. "
+    old = "".join(sentence.format(index) for index in range(200))
+    new = old.replace("número 5 ", "número cinco ").replace("número 150 se realizará", "número 150 se hará")
+    html = comparison.word_diff(old, new)
+    assert re.findall(r'<(ins|del) class="diff-\w+">([^<]*)<', html) == [
+        ("del", "5"),
+        ("ins", "cinco"),
+        ("del", "realizará"),
+        ("ins", "hará"),
+    ]
 
 
 def test_identical_fields_are_unchanged_and_unmarked():
@@ -241,3 +279,23 @@ def returned_and_resubmitted_from(users, material_request):
     material_request = returning(users["gerente"], material_request, comment="Otra vez")
     edit(users["rentas1"], material_request, title="Otro título")
     return advance(MaterialRequest.objects.get(pk=material_request.pk), State.PENDING_APPROVAL, users)
+
+
+@pytest.mark.parametrize("shape", ["shuffled", "repetitive", "one_line"])
+def test_texts_at_the_cap_compare_quickly(shape):
+    import random
+    import time
+
+    rng = random.Random(16)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(2, 8))) for _ in range(5000)]
+    if shape == "shuffled":
+        old, new = " ".join(words), " ".join(rng.sample(words, len(words)))
+    elif shape == "repetitive":
+        old, new = "de la el. " * 3000, "la de el. " * 3000
+    else:
+        old, new = "de " * 10_000, "la " * 10_000
+    old, new = old[: comparison.COMPARE_MAX], new[: comparison.COMPARE_MAX]
+    started = time.perf_counter()
+    rows = comparison.compare(snapshot(body=old), snapshot(body=new))
+    assert time.perf_counter() - started < 2
+    assert next(row for row in rows if row.key == "body").changed
