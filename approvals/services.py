@@ -27,9 +27,14 @@ from .models import PublicationProcess
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
+def _request_type_id() -> int:
+    """The requests' content type, which processes name as their artifact (cached by Django)."""
+    return ContentType.objects.get_for_model(MaterialRequest).pk
+
+
 def _processes_of(material_request: MaterialRequest):
     """The request's running processes (one, as long as every cancel ends its process)."""
-    return _running_processes(ContentType.objects.get_for_model(MaterialRequest).pk, material_request.pk)
+    return _running_processes(_request_type_id(), material_request.pk)
 
 
 def _running_processes(content_type_id, request_id):
@@ -78,11 +83,7 @@ def _flow_state(material_request: MaterialRequest) -> tuple:
     cached = material_request.__dict__.get("_flow_state")
     if cached is None:
         # The usual case in one statement: the open task with its process.
-        task = _OPEN_TASK_WITH_PROCESS.first(
-            ContentType.objects.get_for_model(MaterialRequest).pk,
-            material_request.pk,
-            using=router.db_for_read(Task),
-        )
+        task = _OPEN_TASK_WITH_PROCESS.first(_request_type_id(), material_request.pk, using=router.db_for_read(Task))
         process = task.coerced_process if task is not None else active_process(material_request)
         if process is not None:
             process.artifact = material_request  # the flow's router reads it: no query

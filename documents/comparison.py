@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .snapshots import DETAIL_LINES, _format_detail, spanish_date
+from .snapshots import DETAIL_LINES, format_detail, spanish_date
 
 # Characters per side beyond which a field is shown without the word comparison. The
 # body may hold up to workflows.models.BODY_MAX (60,000) characters; the short texts
@@ -130,7 +130,7 @@ def fields_of(snapshot: dict) -> list[Field]:
         Field("summary", _("Resumen"), content.get("summary", "")),
     ]
     for key, label in DETAIL_LINES.get(content.get("kind"), ()):
-        rows.append(Field(f"details.{key}", label, _format_detail(key, details.get(key, ""))))
+        rows.append(Field(f"details.{key}", label, format_detail(key, details.get(key, ""))))
     rows.append(Field("body", _("Contenido"), content.get("body") or ""))
     rows.append(
         Field(

@@ -7,7 +7,6 @@ it exists or not."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from workflows import selectors as request_selectors
@@ -82,35 +81,6 @@ def version_compare(request, pk):
     )
 
 
-IMAGE_TYPES = ("image/png", "image/jpeg")
-
-
-def _attachments(material_request, version) -> list[dict]:
-    """The version's attachments, each with the address of the request's file when it is
-    still the same one (same stored file, same SHA-256), and whether to show it as an image."""
-    frozen = version.snapshot.get("content", {}).get("attachments", [])
-    stored = {
-        (name, sha): pk
-        for name, sha, pk in material_request.attachments.filter(
-            file__in=[item.get("file", "") for item in frozen]
-        ).values_list("file", "sha256", "pk")
-    }
-    rows = []
-    for item in frozen:
-        pk = stored.get((item.get("file", ""), item.get("sha256", "")))
-        url = reverse("workflows:attachment_download", args=[material_request.pk, pk]) if pk else ""
-        rows.append(
-            {
-                "name": item.get("name", ""),
-                "sha256": item.get("sha256", ""),
-                "size": item.get("size") or 0,
-                "url": url,
-                "image": bool(url) and item.get("content_type") in IMAGE_TYPES,
-            }
-        )
-    return rows
-
-
 @login_required
 def version_review(request, pk):
     """What an approver decides on, as an HTML fragment for the decision dialogs: the newest
@@ -128,7 +98,7 @@ def version_review(request, pk):
                     field for field in comparison.fields_of(current.snapshot) if field.key.startswith("details.")
                 ],
                 "lead": content.get("details", {}).get("lead", ""),
-                "attachments": _attachments(material_request, current),
+                "attachments": selectors.review_attachments(material_request, current),
                 "compare_max": comparison.COMPARE_MAX,
             }
         )

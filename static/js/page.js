@@ -28,35 +28,53 @@
     holder.appendChild(message);
   }
 
-  function loadFragment(holder) {
-    if (holder.dataset.fragmentState) { return; }
-    holder.dataset.fragmentState = "loading";
+  // Fill `holder` with the HTML fragment the server renders at `url` (escaped there); a
+  // later call for another address wins over an answer still on its way. Resolves to
+  // whether it was filled. Also used by the inbox's decision dialog (approvals/inbox.js).
+  function loadFragment(holder, url) {
+    holder.dataset.fragmentFor = url;
     say(holder, holder.dataset.loading, "muted");
     holder.setAttribute("aria-busy", "true");
-    fetch(holder.dataset.fragmentUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+    function stillWanted() { return holder.dataset.fragmentFor === url; }
+    return fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
       .then(function (html) {
+        if (!stillWanted()) { return false; }
         holder.removeAttribute("aria-busy");
         holder.innerHTML = html;
-        holder.dataset.fragmentState = "loaded";
+        return true;
       })
       .catch(function () {
+        if (!stillWanted()) { return false; }
         holder.removeAttribute("aria-busy");
         say(holder, holder.dataset.error, "msg msg-error", "alert");
-        delete holder.dataset.fragmentState;  // opening again tries again
+        return false;
       });
+  }
+  window.loadFragment = loadFragment;
+
+  function loadOnce(holder) {
+    if (holder.dataset.fragmentState) { return; }
+    holder.dataset.fragmentState = "loading";
+    loadFragment(holder, holder.dataset.fragmentUrl).then(function (filled) {
+      if (filled) {
+        holder.dataset.fragmentState = "loaded";
+      } else {
+        delete holder.dataset.fragmentState;  // opening again tries again
+      }
+    });
   }
 
   function enhance(root) {
     root.querySelectorAll("[data-fragment-url]").forEach(function (holder) {
       var details = holder.closest("details");
       if (!details || details.open) {
-        loadFragment(holder);
+        loadOnce(holder);
       } else {
-        details.addEventListener("toggle", function () { if (details.open) { loadFragment(holder); } });
+        details.addEventListener("toggle", function () { if (details.open) { loadOnce(holder); } });
       }
     });
     root.querySelectorAll("[data-select-on-focus]").forEach(function (field) {

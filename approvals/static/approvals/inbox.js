@@ -24,39 +24,16 @@
       dialog.dataset.requestId = row.dataset.requestId || "";
     }
   }
-  var reviewToken = 0;
+  // The document being approved, loaded by page.js's loadFragment (base.html).
   function loadReview(dialog, url) {
     var holder = dialog.querySelector("[data-review]");
     if (!holder) { return; }
-    var token = ++reviewToken;
-    holder.textContent = "";
-    if (!url) { return; }
-    var waiting = document.createElement("p");
-    waiting.className = "muted";
-    waiting.textContent = holder.dataset.loading || "";
-    holder.appendChild(waiting);
-    holder.setAttribute("aria-busy", "true");
-    function failed() {
-      if (token !== reviewToken) { return; }
-      holder.removeAttribute("aria-busy");
+    if (!url) {
+      delete holder.dataset.fragmentFor;
       holder.textContent = "";
-      var message = document.createElement("p");
-      message.className = "msg msg-error";
-      message.setAttribute("role", "alert");
-      message.textContent = holder.dataset.error || "";
-      holder.appendChild(message);
+      return;
     }
-    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(String(response.status)); }
-        return response.text();
-      })
-      .then(function (html) {
-        if (token !== reviewToken) { return; }
-        holder.removeAttribute("aria-busy");
-        holder.innerHTML = html;  // rendered and escaped by the server (documents/_version_review.html)
-      })
-      .catch(failed);
+    window.loadFragment(holder, url);
   }
   function open(dialog, decision) {
     if (decision) {
@@ -92,9 +69,12 @@
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) { closer.closest("dialog").close(); }
   });
-  document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
-    loadReview(dialog, dialog.dataset.reviewUrl);
-    open(dialog);
+  // After every deferred script has run (page.js's loader among them).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+      loadReview(dialog, dialog.dataset.reviewUrl);
+      open(dialog);
+    });
   });
 
   // Bulk approval: the form's submit opens the confirmation first (without a selection, the
