@@ -15,11 +15,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.submit import redirect_after_post
 from notifications import selectors as notification_selectors
 from workflows import policy
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
-from workflows.exceptions import REFUSALS, refusal
+from workflows.exceptions import REFUSALS, DecisionAlreadyRecorded, refusal
 
 from . import flows, selectors, services
 from .forms import BulkApproveForm, DecisionForm, NotificationCursorForm, NotificationFilterForm, ReassignForm
@@ -197,6 +198,8 @@ def _run(user, code, material_request, *, comment, revision):
         updated = workflow_services.ACTION_SERVICES[code](
             user, material_request, comment=comment, expected_revision=revision
         )
+    except DecisionAlreadyRecorded as repeated:
+        return True, repeated.message, 200
     except REFUSALS as refused:
         return False, *refusal(refused)
     return (
@@ -229,7 +232,7 @@ def decide(request, pk):
     if not ok:
         return _inbox(request, status=status, error=message, decision_form=form, failed_request=material_request)
     messages.success(request, message)
-    return redirect("approvals:inbox")
+    return redirect_after_post(request, "approvals:inbox")
 
 
 @login_required

@@ -59,6 +59,14 @@
     var confirm = event.target.closest("[data-bulk-confirm]");
     if (confirm) {
       var bulkForm = document.getElementById("bulk-form");
+      var offline = confirm.closest("dialog").querySelector("[data-bulk-offline]");
+      if (offline && navigator.onLine === false) {
+        // Sent now, the browser would show its own error page and the selection be lost.
+        offline.textContent = confirm.closest("dialog").dataset.offline;
+        offline.hidden = false;
+        return;
+      }
+      if (offline) { offline.hidden = true; }
       if (bulkForm && !bulkForm.dataset.confirmed) {
         bulkForm.dataset.confirmed = "1";
         confirm.disabled = true;
