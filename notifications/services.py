@@ -17,8 +17,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, router, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Count, DateTimeField, F, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import UpdateQuery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -65,6 +67,82 @@ FANOUT_GROUP = "live-fanout"
 # (workflows.policy.holders), narrowed to who may see the request now.
 PLANS = {row.code: [(notice.audience, notice.kind) for notice in row.notify] for row in lifecycle.TRANSITIONS}
 OFFICE_AUDIENCES = lifecycle.OFFICE_AUDIENCES
+
+# --- which notifications ask for an action, and when it is done -----------------------------
+
+STEPS_BY_NAME = {step.name: step for step in lifecycle.STEPS}
+STEP_OF_ACTION = {step.action: step.name for step in lifecycle.STEPS}
+
+
+def asked_step(row: lifecycle.Transition, audience: str) -> str:
+    """The lifecycle step a notice of `row` to `audience` asks its recipients to do, or ""
+    when it only informs them. An office audience is, by definition, the people who may
+    take the next action: they are asked to do that action's step (the reviewers told of a
+    new submission review it, the approvers decide, the publishers publish). The unit is
+    asked to act when the change opens a step of its own (the correction of a draft that
+    came back); any other notice to it (approved, published) only informs."""
+    if audience in OFFICE_AUDIENCES:
+        return STEP_OF_ACTION.get(OFFICE_AUDIENCES[audience], "")
+    opened = STEPS_BY_NAME.get(row.opens or "")
+    if opened is not None and not opened.office and audience in ("author", "requesters"):
+        return opened.name
+    return ""
+
+
+# (action, audience) -> the step its notifications ask for; absent: informational.
+ASKS = {
+    (row.code, notice.audience): asked_step(row, notice.audience)
+    for row in lifecycle.TRANSITIONS
+    for notice in row.notify
+    if asked_step(row, notice.audience)
+}
+
+
+def steps_done_by(action: str) -> tuple[str, ...]:
+    """The steps whose task `action` completes (all of them when it ends the process)."""
+    row = lifecycle.TRANSITIONS_BY_CODE.get(action)
+    if row is None:
+        return ()
+    if row.ends_process:
+        return tuple(STEPS_BY_NAME)
+    return tuple(row.closes)
+
+
+def resolve_notifications(material_request: MaterialRequest, steps, *, now=None) -> dict[int, list[int]]:
+    """Mark done ("Atendida", and read if it was not) every notification about the request
+    that asked for one of `steps`, whoever it was addressed to: the task is done, by them
+    or by someone else. ONE statement whatever the number of recipients, an UPDATE that
+    returns which rows it changed (RETURNING: SQLite 3.35+ and PostgreSQL), so the people
+    whose count fell are known without another read. Returns recipient id -> ids.
+    Runs inside the caller's transaction."""
+    steps = sorted(set(steps))
+    if not steps or material_request is None:
+        return {}
+    now = now or timezone.now()
+    using = router.db_for_write(Notification)
+    queryset = Notification.objects.filter(request=material_request, step__in=steps, resolved_at__isnull=True)
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(
+        {"resolved_at": now, "read_at": Coalesce(F("read_at"), Value(now, output_field=DateTimeField()))}
+    )
+    connection = connections[using]
+    sql, params = query.get_compiler(using).as_sql()
+    quote = connection.ops.quote_name
+    sql = f"{sql} RETURNING {quote('id')}, {quote('recipient_id')}"
+    resolved: dict[int, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for notification_id, recipient_id in cursor.fetchall():
+            resolved.setdefault(recipient_id, []).append(notification_id)
+    for ids in resolved.values():
+        ids.sort()
+    return resolved
+
+
+def resolved_payload(ids: list[int]) -> dict:
+    """What a person's open pages hear when notifications of theirs were marked done (the
+    unread count is added after commit, by `deliver`)."""
+    return {"type": "resolved", "ids": ids}
 
 
 def display_name(user) -> str:
@@ -149,14 +227,17 @@ def store_notifications(
     dedupe_key: str = "",
     also_live: Iterable[tuple[int, dict]] = (),
     url: str = "",
+    steps: dict | None = None,
 ) -> list[Notification]:
     """Store one notification per recipient and register their delivery after commit.
 
     `recipients`: user -> kind (people the caller has checked may see what it is about);
     `messages`: kind -> text; `url`: where it leads when it is about no request (by
     default, the request's page); `also_live`: (user id, payload) pairs for the live
-    pages besides the notifications (a request's new state). Must run inside the
-    caller's transaction (the change the notifications tell about)."""
+    pages besides the notifications (a request's new state); `steps`: user -> the
+    lifecycle step their notification asks them to do (see `asked_step`; absent: it only
+    informs). Must run inside the caller's transaction (the change the notifications
+    tell about)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
     if material_request is not None and not url:
@@ -172,6 +253,7 @@ def store_notifications(
             url=url[:URL_MAX],
             created_at=now,
             dedupe_key=dedupe_key,
+            step=(steps or {}).get(user, ""),
         )
         for user, kind in recipients.items()
     ]
@@ -234,14 +316,15 @@ def deliver(live: dict[int, list[dict]]) -> None:
     """After commit: tell each person's open pages what was composed for them.
 
     Everything was decided in the transaction (who, what, and that they may see it);
-    only the unread count of those who got a notification is read now, in one query for
-    all of them. It all leaves as ONE message to the fan-out group, which each worker
-    process holding sockets has joined once (notifications.consumers.Fanout) and hands
-    to its own sockets by user: a change seen by 500 people is one `group_send`, not 500
-    (each of which costs a full pass over the in-memory layer's groups, or four Redis
-    round trips in the receiving process). Never raises: a failure is logged."""
+    only the unread count of those whose count changed (they got a notification, or some
+    of theirs were marked done) is read now, in one query for all of them. It all leaves
+    as ONE message to the fan-out group, which each worker process holding sockets has
+    joined once (notifications.consumers.Fanout) and hands to its own sockets by user: a
+    change seen by 500 people is one `group_send`, not 500 (each of which costs a full
+    pass over the in-memory layer's groups, or four Redis round trips in the receiving
+    process). Never raises: a failure is logged."""
     try:
-        counted = [user_id for user_id, payloads in live.items() if any(p["type"] == "notification" for p in payloads)]
+        counted = [user_id for user_id, payloads in live.items() if any(p["type"] in COUNTED for p in payloads)]
         counts = unread_counts(counted) if counted else {}
     except Exception:
         logger.exception("No se pudo contar las notificaciones sin leer para los avisos en vivo")
@@ -259,11 +342,15 @@ def deliver(live: dict[int, list[dict]]) -> None:
     for user_id, payloads in live.items():
         if user_id in counts:
             payloads = [
-                {**payload, "unread": counts[user_id]} if payload["type"] == "notification" else payload
+                {**payload, "unread": counts[user_id]} if payload["type"] in COUNTED else payload
                 for payload in payloads
             ]
         deliveries.setdefault(tuple(frame(payload) for payload in payloads), []).append(user_id)
     push([(FANOUT_GROUP, fanout_message(deliveries))])
+
+
+# The payloads that carry the person's new unread count.
+COUNTED = ("notification", "resolved")
 
 
 # How long a change's pushes may hold the caller (a web request, a worker) if the channel
@@ -327,8 +414,14 @@ def schedule_emails(emails: list[dict]) -> None:
 
 def notify_transition(*, actor, material_request: MaterialRequest, action: str, from_state: str) -> list[Notification]:
     """Tell the people concerned that `actor` took `action` on the request (already in its
-    new state, its permissions already synced). Runs inside the caller's transaction."""
+    new state, its permissions already synced). Runs inside the caller's transaction.
+
+    First the notifications that asked for the task this change completes are marked
+    done, whoever they were addressed to (one UPDATE, see `resolve_notifications`); then
+    the new ones are stored, those that ask for the next task carrying its step."""
+    resolved = resolve_notifications(material_request, steps_done_by(action))
     recipients: dict[int, str] = {}
+    asks: dict[int, str] = {}
     plan = PLANS.get(action)
     if plan is None:
         logger.error("Acción sin plan de notificación: %s (%s)", action, material_request.reference)
@@ -336,7 +429,10 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
     audience = Audience.of(material_request, names={name for name, _kind in plan})
     for name, kind in plan:
         for user_id in audience.named(name):
-            recipients.setdefault(user_id, kind)
+            if user_id not in recipients:
+                recipients[user_id] = kind
+                if ASKS.get((action, name)):
+                    asks[user_id] = ASKS[(action, name)]
     if actor is not None:
         recipients.pop(actor.pk, None)  # never tell people what they just did themselves
     # Every open page of the request hears of its new state: whoever may see it now, as
@@ -352,6 +448,7 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
         users.update(get_user_model().objects.in_bulk(missing))
     active = {user_id for user_id, user in users.items() if user.is_active}
     by_user = {users[user_id]: kind for user_id, kind in recipients.items() if user_id in active}
+    steps = {users[user_id]: step for user_id, step in asks.items() if user_id in active}
     # The record is Spanish whatever language the actor's browser asked for.
     with translation.override(settings.LANGUAGE_CODE):
         messages = {kind: _message(action, kind, actor, material_request) for kind in set(by_user.values())}
@@ -362,7 +459,11 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
         actor=actor,
         material_request=material_request,
         messages=messages,
-        also_live=[(user_id, changed) for user_id in watching],
+        also_live=[
+            *((user_id, resolved_payload(ids)) for user_id, ids in resolved.items()),
+            *((user_id, changed) for user_id in watching),
+        ],
+        steps=steps,
     )
 
 
