@@ -3,6 +3,7 @@ that task is done, by anyone; informational ones are left to their reader. One U
 change, and the people whose count fell hear their new count after commit."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -175,3 +176,26 @@ def test_the_live_payload_carries_the_date_as_the_page_shows_it(users, units, se
     assert payload["created_at"] == "2026-02-28T21:05:00-05:00"
     assert payload["kind_label"] == "Nueva solicitud para revisar"
     assert payload["resolved"] is False
+
+
+# --- the inbox, as the server renders it -------------------------------------------------------
+
+
+def test_the_inbox_shows_done_notifications_as_attended_and_counts_like_the_bell(client_for, users, units):
+    submitted = run(users, create_request(users["rentas1"], units["rentas"]), "submit", "rentas1")
+    note = rows(submitted, Kind.NEW_SUBMISSION)["revisor2"]
+    client = client_for("revisor2")
+    page = client.get("/bandeja/").content.decode()
+    item = re.search(rf'<li class="notification unread" data-id="{note.pk}".*?</li>', page, re.S).group()
+    assert 'class="chip">Nueva solicitud para revisar</span>' in item
+    assert f'name="ids" value="{note.pk}"' in item and "Marcar como leída" in item
+    assert "Atendida" not in item
+    assert re.search(r'<span class="chip" id="notification-unread">1 sin leer</span>', page)
+    assert '<span id="bell-count" class="chip">1</span>' in page
+
+    run(users, submitted, "forward", "revisor1")
+    page = client.get("/bandeja/").content.decode()
+    item = re.search(rf'<li class="notification resolved" data-id="{note.pk}".*?</li>', page, re.S).group()
+    assert "Atendida" in item and "Marcar como leída" not in item
+    assert re.search(r'<span class="chip" id="notification-unread" hidden>0 sin leer</span>', page)
+    assert '<span id="bell-count" class="chip" hidden>0</span>' in page
