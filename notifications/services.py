@@ -98,6 +98,16 @@ ASKS = {
 }
 
 
+def open_step(material_request: MaterialRequest) -> str:
+    """The step whose task a request in its current state waits for ("" if none): what a
+    "task assigned" notification about it asks for when its sender does not say (a
+    reassigned task, the draft the civic calendar made for a unit, a dropped schedule)."""
+    for step in lifecycle.STEPS:
+        if step.state == material_request.state and (not step.condition or getattr(material_request, step.condition)()):
+            return step.name
+    return ""
+
+
 def steps_done_by(action: str) -> tuple[str, ...]:
     """The steps whose task `action` completes (all of them when it ends the process)."""
     row = lifecycle.TRANSITIONS_BY_CODE.get(action)
@@ -236,12 +246,15 @@ def store_notifications(
     default, the request's page); `also_live`: (user id, payload) pairs for the live
     pages besides the notifications (a request's new state); `steps`: user -> the
     lifecycle step their notification asks them to do (see `asked_step`; absent: it only
-    informs). Must run inside the caller's transaction (the change the notifications
-    tell about)."""
+    informs; None: a "task assigned" about a request asks for its open step). Must run
+    inside the caller's transaction (the change the notifications tell about)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
     if material_request is not None and not url:
         url = reverse("workflows:request_detail", args=[material_request.pk])
+    if steps is None and material_request is not None and Kind.TASK_ASSIGNED in recipients.values():
+        implied = open_step(material_request)
+        steps = {user: implied for user, kind in recipients.items() if kind == Kind.TASK_ASSIGNED}
     now = timezone.now()
     rows = [
         Notification(

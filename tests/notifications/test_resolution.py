@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -199,3 +199,40 @@ def test_the_inbox_shows_done_notifications_as_attended_and_counts_like_the_bell
     assert "Atendida" in item and "Marcar como leída" not in item
     assert re.search(r'<span class="chip" id="notification-unread" hidden>0 sin leer</span>', page)
     assert '<span id="bell-count" class="chip" hidden>0</span>' in page
+
+
+def test_a_reassigned_task_is_done_when_the_task_is(users, units):
+    """approvals' reassignment sends a "task assigned" without naming a step: it asks for
+    the request's open step (here the review), and the forward marks it done."""
+    from approvals import services as flow_sync
+
+    in_review = request_in_state(users, units, State.IN_REVIEW)
+    task = flow_sync.current_task(in_review)
+    flow_sync.take_task(users["revisor1"], task.pk)
+    flow_sync.reassign_task(users["revisor1"], task.pk, users["revisor2"])
+    handed = rows(in_review, Kind.TASK_ASSIGNED)["revisor2"]
+    assert handed.step == "review" and handed.resolved_at is None
+    forwarded = run(users, in_review, "forward", "revisor2")
+    handed.refresh_from_db()
+    assert handed.resolved_at is not None and handed.read_at is not None
+    # The approvers' new task waits for them.
+    assert all(
+        row.resolved_at is None for row in rows(forwarded, Kind.TASK_ASSIGNED).values() if row.step == "approval"
+    )
+
+
+def test_the_publishers_task_from_a_dropped_schedule_is_done_by_the_publication(users, units):
+    from notifications.hooks import notify_task
+
+    approved = request_in_state(users, units, State.APPROVED)
+    with transaction.atomic():
+        (note,) = notify_task(users["publicador"], approved, "La publicación programada no se hizo: publíquela.")
+    assert note.step == "publication"
+    run(users, approved, "publish", "publicador")
+    note.refresh_from_db()
+    assert note.resolved_at is not None
+
+
+def test_a_plain_publication_awaits_no_task(users, units):
+    published = request_in_state(users, units, State.PUBLISHED)
+    assert services.open_step(published) == ""  # an ordinary publication awaits no post-review
