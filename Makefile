@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in notification emails start with the address the demo serves on, port included.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 MANAGE := $(BIN)/python manage.py
 # make test: pytest-xdist workers, one per core (`nproc`: the cores this process may use);
 # PYTEST_WORKERS=0 runs the suite in a single process. loadgroup keeps the tests of a module

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -26,9 +27,14 @@ from .models import PublicationProcess
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
+def _request_type_id() -> int:
+    """The requests' content type, which processes name as their artifact (cached by Django)."""
+    return ContentType.objects.get_for_model(MaterialRequest).pk
+
+
 def _processes_of(material_request: MaterialRequest):
     """The request's running processes (one, as long as every cancel ends its process)."""
-    return _running_processes(ContentType.objects.get_for_model(MaterialRequest).pk, material_request.pk)
+    return _running_processes(_request_type_id(), material_request.pk)
 
 
 def _running_processes(content_type_id, request_id):
@@ -77,11 +83,7 @@ def _flow_state(material_request: MaterialRequest) -> tuple:
     cached = material_request.__dict__.get("_flow_state")
     if cached is None:
         # The usual case in one statement: the open task with its process.
-        task = _OPEN_TASK_WITH_PROCESS.first(
-            ContentType.objects.get_for_model(MaterialRequest).pk,
-            material_request.pk,
-            using=router.db_for_read(Task),
-        )
+        task = _OPEN_TASK_WITH_PROCESS.first(_request_type_id(), material_request.pk, using=router.db_for_read(Task))
         process = task.coerced_process if task is not None else active_process(material_request)
         if process is not None:
             process.artifact = material_request  # the flow's router reads it: no query
@@ -158,9 +160,25 @@ def _locked_task(task_pk) -> tuple[Task, MaterialRequest]:
     return task, material_request
 
 
+# The unit's own correction (a step not of the office, `Step.office`) is not a queue:
+# any member of the unit corrects and sends it again, so nobody takes or reassigns it.
+NOT_QUEUED = gettext_lazy("La corrección le toca a la unidad solicitante: esta tarea no se toma ni se reasigna.")
+
+
+def is_queued(task: Task) -> bool:
+    """Whether the task is one of the office's queue (take, release, reassign)."""
+    return task.flow_task.step.office
+
+
+def _refuse_unqueued(task: Task) -> None:
+    if not is_queued(task):
+        raise PermissionDenied(str(NOT_QUEUED))
+
+
 def take_task(actor, task_pk) -> Task:
     with transaction.atomic():
         task, material_request = _locked_task(task_pk)
+        _refuse_unqueued(task)
         if task.status != STATUS.NEW:
             raise PermissionDenied(_("La tarea ya fue tomada o terminada."))
         if not _may_work_on(actor, task, material_request):
@@ -185,6 +203,7 @@ def release_task(actor, task_pk) -> Task:
 def reassign_task(actor, task_pk, to_user) -> Task:
     with transaction.atomic():
         task, material_request = _locked_task(task_pk)
+        _refuse_unqueued(task)
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise PermissionDenied(_("La tarea ya está terminada."))
         if not policy.may_release_task_taken_by(actor, task.owner_id):

@@ -78,6 +78,7 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_reques
 
     page = selectors.task_page(request.user, request.GET.get(TASK_PAGE))
     entries = _task_entries(request.user, page.object_list)
+    approved = sum(1 for item in bulk_results or () if item["ok"])
     if failed_request is not None:
         # The decision dialog opens again on the request as it is now, if it is on the
         # page; a form with errors reopens it anyway, the person's input kept.
@@ -98,6 +99,8 @@ def _inbox(request, *, status=200, error=None, decision_form=None, failed_reques
             "decision_form": decision_form,
             "failed_request": failed_request,
             "bulk_results": bulk_results,
+            "bulk_approved": approved,
+            "bulk_refused": len(bulk_results or ()) - approved,
             "reassign_candidates": _reassign_candidates(),
             **notifications,
         },
@@ -111,11 +114,20 @@ def _task_entries(user, pairs) -> list[dict]:
     detail_url, decide_url = _url_maker("workflows:request_detail"), _url_maker("approvals:decide")
     take_url, release_url = _url_maker("approvals:take"), _url_maker("approvals:release")
     reassign_url = _url_maker("approvals:reassign")
+    review_url = _url_maker("workflows:version_review")
     labels: dict = {}  # each label translated once for the page, not once per row
     entries = []
     for task, material_request in pairs:
         is_approval = task.flow_task == flows.PublicationFlow.approval
         mine = task.owner_id == user.pk
+        # Take what nobody holds, release one's own: one button of the page's queue form.
+        # The unit's correction is no queue: nothing to take or reassign there (a task
+        # someone took before may still be released).
+        queued = services.is_queued(task)
+        if task.owner_id is None:
+            queue_url = take_url(task.pk) if queued else ""
+        else:
+            queue_url = release_url(task.pk) if mine else ""
         entries.append(
             {
                 "task": task,
@@ -135,10 +147,11 @@ def _task_entries(user, pairs) -> list[dict]:
                 "created_label": timezone.localtime(task.created).strftime(DATE_TIME),
                 "detail_url": detail_url(material_request.pk),
                 "decide_url": decide_url(material_request.pk) if is_approval else "",
+                # The version being approved and what changed, loaded when the dialog opens.
+                "review_url": review_url(material_request.pk) if is_approval else "",
                 "summary": _short(material_request.summary) if is_approval else "",
-                # Take what nobody holds, release one's own: one button of the page's queue form.
-                "queue_url": take_url(task.pk) if task.owner_id is None else release_url(task.pk) if mine else "",
-                "reassign_url": reassign_url(task.pk),
+                "queue_url": queue_url,
+                "reassign_url": reassign_url(task.pk) if queued else "",
             }
         )
     return entries
@@ -232,7 +245,7 @@ def bulk_approve(request):
         try:
             material_request = request_selectors.get_visible_request(request.user, pk)
         except Http404:
-            results.append({"reference": f"#{pk}", "ok": False, "message": _("No existe o no tiene acceso a ella.")})
+            results.append(_outcome(f"#{pk}", "", False, _("No existe o no tiene acceso a ella.")))
             continue
         ok, message, _status = _run(
             request.user,
@@ -241,8 +254,15 @@ def bulk_approve(request):
             comment=form.cleaned_data["comment"],
             revision=form.revision_for(pk),
         )
-        results.append({"reference": material_request.reference, "ok": ok, "message": message})
+        results.append(_outcome(material_request.reference, material_request.title, ok, message))
     return _inbox(request, bulk_results=results)
+
+
+def _outcome(reference: str, title: str, ok: bool, message: str) -> dict:
+    """One line of the bulk result: the reference once, then what happened in plain words
+    (not the single decision's message, which repeats the reference)."""
+    text = _("Aprobada.") if ok else _("No se aprobó: %(reason)s") % {"reason": message}
+    return {"reference": reference, "title": title, "ok": ok, "message": text}
 
 
 def _queue_action(request, task_pk, operation, success_message, **kwargs):

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from config import views as site_views
 from documents import urls as document_urls
 from workflows import urls as workflow_urls
 
@@ -13,8 +13,8 @@ from workflows import urls as workflow_urls
 request_urls = (workflow_urls.urlpatterns + document_urls.urlpatterns, workflow_urls.app_name)
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="workflows:request_list", permanent=False)),
-    path("ingresar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", site_views.home),
+    path("ingresar/", site_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("solicitudes/", include(request_urls)),
     path("organizacion/", include("organization.urls")),

@@ -197,7 +197,8 @@ DETAIL_LINES = {
 }
 
 
-def _format_detail(key: str, value) -> str:
+def format_detail(key: str, value) -> str:
+    """A detail of the kind as the document prints it (dates, money, lists)."""
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if key in ("start_date", "end_date"):
@@ -207,40 +208,6 @@ def _format_detail(key: str, value) -> str:
     if key == "budget":
         return money(value)
     return "" if value is None else str(value)
-
-
-def _labelled(label: str, text: str) -> list[str]:
-    lines = str(text).splitlines() or [""]
-    if len(lines) == 1:
-        return [f"{label}: {lines[0]}"]
-    return [f"{label}:", *(f"  {line}" for line in lines)]
-
-
-def snapshot_lines(snapshot: dict) -> list[str]:
-    """The snapshot as Spanish text lines, one fact per line, for people to compare."""
-    content = snapshot.get("content", {})
-    lines = [
-        f"Referencia: {content.get('reference', '')}",
-        f"Tipo: {content.get('kind_label', '')}",
-        f"Título: {content.get('title', '')}",
-        f"Unidad solicitante: {content.get('unit', '')}",
-        f"Autor: {content.get('author', '')}",
-        f"Fecha requerida: {spanish_date(content.get('requested_by', ''))}",
-        f"Mensaje de emergencia o prevención: {'sí' if content.get('emergency') else 'no'}",
-    ]
-    lines += _labelled("Resumen", content.get("summary", ""))
-    details = content.get("details", {})
-    for key, label in DETAIL_LINES.get(content.get("kind"), ()):
-        lines += _labelled(label, _format_detail(key, details.get(key, "")))
-    lines.append("Contenido:")
-    lines += [f"  {line}" for line in (content.get("body") or "").splitlines()]
-    lines.append("Adjuntos:")
-    for attachment in content.get("attachments", []):
-        lines.append(f"  {attachment['name']} (SHA-256 {attachment['sha256']})")
-    approval = snapshot.get("approval")
-    if approval:
-        lines += approval_lines(approval)
-    return lines
 
 
 def approval_lines(approval: dict) -> list[str]:

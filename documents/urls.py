@@ -11,6 +11,7 @@ from . import import_views, views
 urlpatterns = [
     path("<int:pk>/importar-docx/", import_views.import_docx, name="import_docx"),
     path("<int:pk>/versiones/", views.version_list, name="version_list"),
+    path("<int:pk>/versiones/revision/", views.version_review, name="version_review"),
     path("<int:pk>/versiones/comparar/", views.version_compare, name="version_compare"),
     path("<int:pk>/versiones/<int:number>/docx/", views.version_docx, name="version_docx"),
 ]

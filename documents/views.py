@@ -1,9 +1,8 @@
-"""Versions of a request's document: the list, each version's DOCX, and a diff.
+"""Versions of a request's document: the list, each version's DOCX, their comparison, and
+what an approver decides on (a fragment for the decision dialogs).
 
 Every page first asks whether the user may see the request: 404 otherwise, whether
 it exists or not."""
-
-import difflib
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -12,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from workflows import selectors as request_selectors
 
-from . import selectors
+from . import comparison, selectors
 from .services import docx_filename, download_docx
-from .snapshots import snapshot_lines, state_label
+from .snapshots import state_label
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -68,29 +67,6 @@ def version_compare(request, pk):
             status=400,
         )
     old, new = selectors.get_version(material_request, first), selectors.get_version(material_request, second)
-    diff = list(
-        difflib.unified_diff(
-            snapshot_lines(old.snapshot),
-            snapshot_lines(new.snapshot),
-            fromfile=f"v{old.number}",
-            tofile=f"v{new.number}",
-            lineterm="",
-            n=3,
-        )
-    )
-    lines = []
-    for line in diff:
-        if line.startswith(("---", "+++")):
-            css = "diff-file"
-        elif line.startswith("@@"):
-            css = "diff-hunk"
-        elif line.startswith("+"):
-            css = "diff-add"
-        elif line.startswith("-"):
-            css = "diff-del"
-        else:
-            css = "diff-same"
-        lines.append({"text": line, "css": css})
     return render(
         request,
         "documents/version_compare.html",
@@ -98,7 +74,37 @@ def version_compare(request, pk):
             "material_request": material_request,
             "old": old,
             "new": new,
-            "lines": lines,
+            "rows": comparison.compare(old.snapshot, new.snapshot),
             "identical": old.snapshot_sha256 == new.snapshot_sha256,
+            "compare_max": comparison.COMPARE_MAX,
         },
     )
+
+
+@login_required
+def version_review(request, pk):
+    """What an approver decides on, as an HTML fragment for the decision dialogs: the newest
+    version rendered as its document presents it, its number and short hash, its DOCX, and
+    its comparison with the version an approver last saw (else the last one submitted)."""
+    material_request = request_selectors.get_visible_request(request.user, pk)
+    current, base = selectors.review_versions(material_request)
+    context = {"material_request": material_request, "version": current, "base": base}
+    if current is not None:
+        content = current.snapshot.get("content", {})
+        context.update(
+            {
+                "content": content,
+                "details": [
+                    field for field in comparison.fields_of(current.snapshot) if field.key.startswith("details.")
+                ],
+                "lead": content.get("details", {}).get("lead", ""),
+                "attachments": selectors.review_attachments(material_request, current),
+                "compare_max": comparison.COMPARE_MAX,
+            }
+        )
+        if base is not None:
+            context["rows"] = comparison.compare(base.snapshot, current.snapshot)
+            context["identical"] = base.snapshot_sha256 == current.snapshot_sha256
+    response = render(request, "documents/_version_review.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -334,6 +334,7 @@ OBJECT_URLS = {
     # Document versions: whoever may see the request, else 404 (tests/documents).
     "workflows:version_list": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_compare": ObjectURL(("pk",), "GET", expect_detail),
+    "workflows:version_review": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_docx": ObjectURL(("pk", "number"), "GET", expect_download),
     # The press archive's entry for one request (tests/press/test_archive.py).
     "press:archive_entry": ObjectURL(("pk",), "GET", expect_archive_entry),

@@ -1,12 +1,17 @@
 """Reads that pages need. Each one runs a fixed number of queries, whatever the data size."""
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
 from audit.selectors import events_for
 
-from .models import Decision, MaterialRequest
+from . import lifecycle
+from .models import Decision, MaterialRequest, State
 from .permissions import objects_visible_to
+
+# The actions that send a request back to its unit for correction (the reviewer's
+# observation, the gerente's return): the rows of the lifecycle that lead to the draft.
+RETURN_ACTIONS = tuple(row.code for row in lifecycle.TRANSITIONS if row.target == State.DRAFT)
 
 
 def visible_requests(user):
@@ -14,8 +19,34 @@ def visible_requests(user):
     return objects_visible_to(user)
 
 
+def with_returned_flag(requests):
+    """Annotate each request with `is_returned`: a draft its unit got back with observations
+    (its newest decision is a return) and has not sent again. One correlated subquery in the
+    list's own statement: no query per row."""
+    newest_action = Subquery(
+        Decision.objects.filter(request=OuterRef("pk")).order_by("-created_at", "-audit_event_id").values("action")[:1]
+    )
+    return requests.alias(newest_decision_action=newest_action).annotate(
+        is_returned=Case(
+            When(state=State.DRAFT, newest_decision_action__in=RETURN_ACTIONS, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def returned_decision(material_request, decisions) -> Decision | None:
+    """The decision that sent the request back to its unit, while the request is still the
+    draft it made (None otherwise); `decisions` are the request's, oldest first
+    (`request_decisions`), so the page reads nothing more."""
+    if material_request.state != State.DRAFT or not decisions:
+        return None
+    newest = decisions[-1]
+    return newest if newest.action in RETURN_ACTIONS else None
+
+
 def request_list(user, *, state="", kind="", date_from=None, date_to=None, search=""):
-    requests = visible_requests(user).select_related("unit", "author")
+    requests = with_returned_flag(visible_requests(user).select_related("unit", "author"))
     if state:
         requests = requests.filter(state=state)
     if kind:

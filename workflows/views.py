@@ -188,6 +188,7 @@ def _detail_context(
     decisions = list(selectors.request_decisions(material_request))
     standing = selectors.standing_decisions(decisions)
     return {
+        "returned": selectors.returned_decision(material_request, decisions),
         "material_request": material_request,
         "detail_rows": detail_rows(material_request),
         "decisions": decision_rows(decisions),

@@ -184,6 +184,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
 
 LOGIN_URL = "login"
+# Only a fallback: the login view sends each person where their work is
+# (organization.landing), unless a safe `next` says otherwise.
 LOGIN_REDIRECT_URL = "workflows:request_list"
 LOGOUT_REDIRECT_URL = "login"
 

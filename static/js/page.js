@@ -6,7 +6,11 @@
  *   data-select-on-focus   a read-only field (a feed address) selects its whole text when
  *                          clicked or focused, ready to copy;
  *   data-share="37"        a bar whose width is that percentage (0 to 100); setting
- *                          element.style from a script is allowed by the policy.
+ *                          element.style from a script is allowed by the policy;
+ *   data-fragment-url="…"  a holder filled with the HTML fragment the server renders at that
+ *                          address (same origin, escaped there), when its <details> opens
+ *                          (or at once outside one); data-loading and data-error hold the
+ *                          Spanish texts shown meanwhile and on failure.
  */
 (function () {
   "use strict";
@@ -15,7 +19,64 @@
     event.currentTarget.select();
   }
 
+  function say(holder, text, css, role) {
+    holder.textContent = "";
+    var message = document.createElement("p");
+    message.className = css;
+    if (role) { message.setAttribute("role", role); }
+    message.textContent = text || "";
+    holder.appendChild(message);
+  }
+
+  // Fill `holder` with the HTML fragment the server renders at `url` (escaped there); a
+  // later call for another address wins over an answer still on its way. Resolves to
+  // whether it was filled. Also used by the inbox's decision dialog (approvals/inbox.js).
+  function loadFragment(holder, url) {
+    holder.dataset.fragmentFor = url;
+    say(holder, holder.dataset.loading, "muted");
+    holder.setAttribute("aria-busy", "true");
+    function stillWanted() { return holder.dataset.fragmentFor === url; }
+    return fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (html) {
+        if (!stillWanted()) { return false; }
+        holder.removeAttribute("aria-busy");
+        holder.innerHTML = html;
+        return true;
+      })
+      .catch(function () {
+        if (!stillWanted()) { return false; }
+        holder.removeAttribute("aria-busy");
+        say(holder, holder.dataset.error, "msg msg-error", "alert");
+        return false;
+      });
+  }
+  window.loadFragment = loadFragment;
+
+  function loadOnce(holder) {
+    if (holder.dataset.fragmentState) { return; }
+    holder.dataset.fragmentState = "loading";
+    loadFragment(holder, holder.dataset.fragmentUrl).then(function (filled) {
+      if (filled) {
+        holder.dataset.fragmentState = "loaded";
+      } else {
+        delete holder.dataset.fragmentState;  // opening again tries again
+      }
+    });
+  }
+
   function enhance(root) {
+    root.querySelectorAll("[data-fragment-url]").forEach(function (holder) {
+      var details = holder.closest("details");
+      if (!details || details.open) {
+        loadOnce(holder);
+      } else {
+        details.addEventListener("toggle", function () { if (details.open) { loadOnce(holder); } });
+      }
+    });
     root.querySelectorAll("[data-select-on-focus]").forEach(function (field) {
       field.addEventListener("click", selectAll);
       field.addEventListener("focus", selectAll);

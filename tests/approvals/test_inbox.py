@@ -65,12 +65,14 @@ def reloaded(material_request):
 def bulk_results(response):
     """The per-item lines of a bulk approval: [(reference, ok, message)]."""
     html = response.content.decode()
-    block = re.search(r'<div class="card" id="bulk-results">(.*?)</div>', html, re.S)
+    block = re.search(r'<div class="card" id="bulk-results"[^>]*>(.*?)</div>', html, re.S)
     assert block, "no bulk results on the page"
     return [
         (reference, css == "ok" and mark == "✔", message.strip())
         for css, reference, mark, message in re.findall(
-            r'<li class="(ok|fail)"><strong>([^<]+)</strong> — (✔|✖) ([^<]*)</li>', block.group(1)
+            r'<li class="(ok|fail)"><strong>([^<]+)</strong>'
+            r'(?: <span class="result-title">[^<]*</span>)? — (✔|✖) ([^<]*)</li>',
+            block.group(1),
         )
     ]
 
@@ -457,12 +459,12 @@ def test_bulk_approval_reports_every_item(client_for, users, units):
     for good in (a, b, c):
         ok, message = by_reference[good.reference]
         assert ok
-        assert message == f"{good.reference}: ahora está «Aprobado»."
+        assert message == "Aprobada."  # the reference is not repeated
         assert reloaded(good).state == State.APPROVED
         [event] = events(good, "approve")
         assert event.actor == users["gerente_rentas"]
         assert event.comment == "Aprobado en bloque"
-    assert by_reference["#99999"] == (False, "No existe o no tiene acceso a ella.")
+    assert by_reference["#99999"] == (False, "No se aprobó: No existe o no tiene acceso a ella.")
     ok, message = by_reference[own.reference]
     assert not ok
     assert "su autoría" in message
@@ -487,7 +489,7 @@ def test_bulk_approval_lists_a_refusal_for_a_request_the_user_cannot_see(client_
     response = client_for("gerente").post(BULK, {"requests": [draft.pk]})
 
     assert response.status_code == 200
-    assert bulk_results(response) == [(f"#{draft.pk}", False, "No existe o no tiene acceso a ella.")]
+    assert bulk_results(response) == [(f"#{draft.pk}", False, "No se aprobó: No existe o no tiene acceso a ella.")]
     assert reloaded(draft).state == State.DRAFT
 
 
@@ -497,7 +499,7 @@ def test_bulk_approval_by_someone_who_may_not_approve(client_for, users, pending
     assert response.status_code == 200
     [(reference, ok, message)] = bulk_results(response)
     assert (reference, ok) == (pending.reference, False)
-    assert message == "Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."
+    assert message == "No se aprobó: Solo el gerente de comunicaciones o su encargado pueden decidir la aprobación."
     assert not events(pending, "approve").exists()
 
 
@@ -537,3 +539,28 @@ def test_bulk_approval_needs_post_and_a_login(client, client_for, pending):
     assert client.post(BULK, {"requests": [pending.pk]}).status_code == 302
     assert client_for("gerente").get(BULK).status_code == 405
     assert reloaded(pending).state == State.PENDING_APPROVAL
+
+
+def test_bulk_result_names_each_request_once_with_its_title_and_a_tally(client_for, users, units):
+    good = request_in_state(users, units, State.PENDING_APPROVAL)
+    own = request_in_state(users, units, State.PENDING_APPROVAL, author="gerente_rentas")
+    response = client_for("gerente_rentas").post(BULK, {"requests": [good.pk, own.pk], "comment": "Conforme"})
+    html = response.content.decode()
+    block = re.search(r'<div class="card" id="bulk-results"[^>]*>(.*?)</div>', html, re.S).group(1)
+    for material_request in (good, own):
+        assert block.count(material_request.reference) == 1
+        assert f'<span class="result-title">{material_request.title}</span>' in block
+    assert "1 aprobada · 1 no aprobada" in block
+    assert [(ok, message.split(":")[0]) for _reference, ok, message in bulk_results(response)] == [
+        (True, "Aprobada."),
+        (False, "No se aprobó"),
+    ]
+
+
+def test_bulk_form_asks_for_confirmation_first(client_for, pending):
+    html = client_for("gerente").get(INBOX).content.decode()
+    assert 'data-confirm-dialog="bulk-confirm-dialog"' in html
+    dialog = re.search(r'<dialog id="bulk-confirm-dialog".*?</dialog>', html, re.S).group(0)
+    assert 'data-count-many="Va a aprobar %(count)s solicitudes:"' in dialog
+    assert 'data-count-one="Va a aprobar 1 solicitud:"' in dialog
+    assert "data-bulk-list" in dialog and "data-bulk-comment" in dialog

@@ -43,9 +43,12 @@ def pending(users, units):
 def test_one_decision_dialog_whatever_the_rows(client_for, pending):
     html = client_for("gerente").get(INBOX).content.decode()
 
-    assert html.count("<dialog") == 2  # the decision and the reassign dialogs
+    assert html.count("<dialog") == 3  # the decision, the reassign and the bulk confirmation dialogs
     for material_request in pending:
         row = re.search(rf'<tr id="task-\d+" data-request-id="{material_request.pk}".*?>', html, re.S).group(0)
+        # The dialog loads the version being approved from here (documents' fragment).
+        assert f'data-review-url="{reverse("workflows:version_review", args=[material_request.pk])}"' in row
+        assert f'data-reference="{material_request.reference}"' in row
         assert f'data-decide-url="{reverse("approvals:decide", args=[material_request.pk])}"' in row
         assert f'data-revision="{material_request.revision}"' in row
         assert f'data-heading="{material_request.reference} · {material_request.title}"' in row

@@ -231,17 +231,23 @@ def test_a_finished_task_cannot_be_taken_or_reassigned(users, in_review, review_
     assert task_state(review_task) == (STATUS.DONE, "revisor1")
 
 
-def test_the_correction_task_may_be_taken_by_a_unit_member(users, units):
+def test_the_correction_task_is_no_queue_nobody_takes_or_reassigns_it(users, units):
+    # Issue 16: the unit's correction is done by any member of the unit; taking or
+    # reassigning it makes no sense (it used to be takeable by a unit member).
     observed = services.observe_request(
         users["revisor1"], request_in_state(users, units, State.IN_REVIEW), comment="Falta el logo"
     )
     correction = flow_sync.current_task(observed)
 
-    with pytest.raises(PermissionDenied):
-        flow_sync.take_task(users["social1"], correction.pk)
-    flow_sync.take_task(users["rentas2"], correction.pk)
+    for who in ("rentas2", "social1", "gerente"):
+        with pytest.raises(PermissionDenied, match="no se toma ni se reasigna"):
+            flow_sync.take_task(users[who], correction.pk)
+    with pytest.raises(PermissionDenied, match="no se toma ni se reasigna"):
+        flow_sync.reassign_task(users["gerente"], correction.pk, users["rentas2"])
 
-    assert task_state(correction) == (STATUS.ASSIGNED, "rentas2")
+    assert task_state(correction) == (STATUS.NEW, None)
+    assert not events(observed, "take_task").exists()
+    assert not events(observed, "reassign_task").exists()
 
 
 def test_the_unit_may_cancel_while_a_revisor_holds_the_review(users, in_review, review_task):

@@ -1,4 +1,4 @@
-"""The versions pages: list, DOCX download (audited), and the diff between two versions."""
+"""The versions pages: list, DOCX download (audited), and the comparison of two versions."""
 
 import hashlib
 
@@ -133,10 +133,14 @@ def test_compare_shows_what_changed_in_spanish(client_for, users, units):
     response = client_for("rentas1").get(compare_url(material_request, f"?a={first.number}&b={second.number}"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<span class="diff-del">-Título: Campaña de vacunación canina</span>' in page
-    assert '<span class="diff-add">+Título: Vacunación canina 2027</span>' in page
-    assert '<span class="diff-del">-Público objetivo: Vecinos con mascotas</span>' in page
-    assert '<span class="diff-add">+Público objetivo: Todo el distrito</span>' in page
+    # Field by field, word by word (documents.comparison).
+    assert '<tr class="field-changed" data-field="title">' in page
+    assert (
+        '<del class="diff-del">Campaña de vacunación</del><ins class="diff-ins">Vacunación</ins> canina'
+        '<ins class="diff-ins"> 2027</ins>'
+    ) in page
+    assert '<tr class="field-changed" data-field="details.audience">' in page
+    assert '<del class="diff-del">Vecinos con mascotas</del><ins class="diff-ins">Todo el distrito</ins>' in page
     same = client_for("rentas1").get(compare_url(material_request, f"?a={first.number}&b={first.number}"))
     assert same.status_code == 200
     assert "mismo SHA-256" in same.content.decode()

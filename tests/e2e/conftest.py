@@ -186,7 +186,8 @@ def browser():
 def login_as(browser, daphne_server):
     """Open a fresh browser context (its own cookies) and log a person in through the login page.
 
-    Returns the page, sitting on the request list."""
+    Returns the page, sitting on the person's landing page (organization.landing: the inbox,
+    the request list, the transparency register or the audit log)."""
     contexts = []
 
     def login(username: str, password: str = PASSWORD):
@@ -198,7 +199,7 @@ def login_as(browser, daphne_server):
         page.get_by_label("Usuario").fill(username)
         page.get_by_label("Contraseña").fill(password)
         page.get_by_role("button", name="Ingresar").click()
-        page.wait_for_url(re.compile(r"/solicitudes/$"))
+        page.wait_for_url(lambda url: "/ingresar/" not in url)
         return page
 
     yield login

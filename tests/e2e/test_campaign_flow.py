@@ -101,6 +101,7 @@ def test_campaign_goes_from_draft_to_pending_approval(users, login_as, screensho
 
     # The reviewer forwards it to the manager.
     reviewer = login_as("revisor1")
+    reviewer.goto("/solicitudes/")  # a reviewer lands on the inbox
     row = reviewer.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_contain_text("En revisión")
     row.get_by_role("link", name=TITLE).click()

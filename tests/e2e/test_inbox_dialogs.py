@@ -27,7 +27,7 @@ def test_one_dialog_decides_each_row_and_one_reassigns(users, units, login_as):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto("/bandeja/")
-    assert page.locator("dialog").count() == 2  # whatever the number of rows
+    assert page.locator("dialog").count() == 3  # decision, reassign, bulk confirmation: whatever the rows
     dialog = page.locator("#decide-dialog")
 
     # "Devolver" on the first row: the dialog speaks of that request, return chosen.

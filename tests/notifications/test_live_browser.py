@@ -44,7 +44,7 @@ def login(browser, base_url, username):
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url(re.compile(r"/solicitudes/$"))
+    page.wait_for_url(lambda url: "/ingresar/" not in url)  # each role lands on its own page
     return context, page
 
 

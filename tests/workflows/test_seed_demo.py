@@ -64,3 +64,14 @@ def test_demo_users_can_log_in_with_the_published_password(client):
     call_command("seed_demo")
     response = client.post("/ingresar/", {"username": "revisor1", "password": "demo12345"})
     assert response.status_code == 302
+
+
+def test_seed_demo_prints_a_short_summary_not_the_emails(settings, capsys):
+    """`make run` uses the console email backend: the demo's history would print every
+    notification email it sends; the command says how many instead."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert "Subject:" not in output and "Content-Type" not in output
+    assert "correos de notificación de la demostración no se enviaron" in output
+    assert len(output.splitlines()) < 30

@@ -1,6 +1,9 @@
 // The inbox's dialogs (one decision dialog and one reassign dialog for the whole page):
 // a button opens its dialog filled from its table row, the chosen decision checked;
-// cancel closes it. Everything is set as text or a form value, never as HTML.
+// cancel closes it. Everything is set as text or a form value, never as HTML, except the
+// document being approved: an HTML fragment the server renders (escaped there) for the
+// request, fetched when the decision dialog opens.
+// The bulk approval asks first: a confirmation listing each selected request (as text).
 (function () {
   "use strict";
   function fill(dialog, row) {
@@ -21,6 +24,17 @@
       dialog.dataset.requestId = row.dataset.requestId || "";
     }
   }
+  // The document being approved, loaded by page.js's loadFragment (base.html).
+  function loadReview(dialog, url) {
+    var holder = dialog.querySelector("[data-review]");
+    if (!holder) { return; }
+    if (!url) {
+      delete holder.dataset.fragmentFor;
+      holder.textContent = "";
+      return;
+    }
+    window.loadFragment(holder, url);
+  }
   function open(dialog, decision) {
     if (decision) {
       var radio = dialog.querySelector('input[name="decision"][value="' + decision + '"]');
@@ -35,15 +49,67 @@
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
       if (dialog) {
-        fill(dialog, opener.closest("tr[data-request-id]"));
+        var row = opener.closest("tr[data-request-id]");
+        fill(dialog, row);
+        if (row && dialog.querySelector("[data-review]")) { loadReview(dialog, row.dataset.reviewUrl); }
         open(dialog, opener.getAttribute("data-decision"));
+      }
+      return;
+    }
+    var confirm = event.target.closest("[data-bulk-confirm]");
+    if (confirm) {
+      var bulkForm = document.getElementById("bulk-form");
+      if (bulkForm && !bulkForm.dataset.confirmed) {
+        bulkForm.dataset.confirmed = "1";
+        confirm.disabled = true;
+        bulkForm.submit();
       }
       return;
     }
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) { closer.closest("dialog").close(); }
   });
-  document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { open(dialog); });
+  // After every deferred script has run (page.js's loader among them).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+      loadReview(dialog, dialog.dataset.reviewUrl);
+      open(dialog);
+    });
+  });
+
+  // Bulk approval: the form's submit opens the confirmation first (without a selection, the
+  // server answers that one must choose).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "bulk-form" || form.dataset.confirmed) { return; }
+    var dialog = document.getElementById(form.dataset.confirmDialog || "");
+    var chosen = Array.prototype.slice.call(
+      document.querySelectorAll('input[type="checkbox"][name="requests"][form="bulk-form"]:checked')
+    );
+    if (!dialog || chosen.length === 0) { return; }
+    event.preventDefault();
+    var count = dialog.querySelector("[data-bulk-count]");
+    count.textContent = chosen.length === 1
+      ? dialog.dataset.countOne
+      : String(dialog.dataset.countMany).replace("%(count)s", String(chosen.length));
+    var list = dialog.querySelector("[data-bulk-list]");
+    list.textContent = "";
+    chosen.forEach(function (box) {
+      var row = box.closest("tr[data-request-id]");
+      var item = document.createElement("li");
+      var reference = document.createElement("strong");
+      reference.textContent = row ? row.dataset.reference : box.value;
+      item.appendChild(reference);
+      item.appendChild(document.createTextNode(row ? " · " + row.dataset.title : ""));
+      list.appendChild(item);
+    });
+    var comment = (form.querySelector('[name="comment"]') || {}).value || "";
+    dialog.querySelector("[data-bulk-comment]").textContent = comment.trim() ? "«" + comment.trim() + "»" : dialog.dataset.noComment;
+    var button = dialog.querySelector("[data-bulk-confirm]");
+    if (button) { button.disabled = false; }
+    open(dialog);
+    if (button) { button.focus(); }
+  });
 
   // A new notification may mean a new task: reload the task list in place (the same page
   // of it), unless the person is in the middle of a decision.

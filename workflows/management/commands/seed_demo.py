@@ -7,10 +7,13 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from importlib import import_module
 
+from django.core import mail
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from core import taskqueue
 from organization.roles import Role
 from organization.services import ensure_municipality, ensure_unit, ensure_user
 from workflows import services
@@ -52,13 +55,21 @@ class Command(BaseCommand):
     help = "Carga los datos de demostración (idempotente)."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            users = self.seed_organization()
-        created = self.seed_requests(users)
-        # The office around the approvals (issue 8): each app seeds its own part.
-        for app in OFFICE_APPS:
-            import_module(f"{app}.demo").seed(users)
+        # The notification emails the demo's history would send go nowhere: a summary says
+        # how many, instead of the console backend printing hundreds of lines of them.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            outbox_before = len(getattr(mail, "outbox", []))
+            with transaction.atomic():
+                users = self.seed_organization()
+            created = self.seed_requests(users)
+            # The office around the approvals (issue 8): each app seeds its own part.
+            for app in OFFICE_APPS:
+                import_module(f"{app}.demo").seed(users)
+            taskqueue.wait_idle()  # the emails queued after each commit, sent in threads
+            emails = len(getattr(mail, "outbox", [])) - outbox_before
         self.stdout.write(self.style.SUCCESS(f"Datos de demostración listos ({created} solicitudes nuevas)."))
+        if emails:
+            self.stdout.write(f"{emails} correos de notificación de la demostración no se enviaron.")
         self.stdout.write(f"Usuarios de demostración (contraseña: {DEMO_PASSWORD}):")
         for username, _first, _last, roles, units in USERS:
             where = f" · {', '.join(units)}" if units else ""
