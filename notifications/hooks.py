@@ -1,13 +1,14 @@
 """The notifications' side of workflows.hooks (registered in NotificationsConfig.ready())."""
 
+from .asks import STEP_OF_ACTION
 from .models import Kind
-from .services import STEP_OF_ACTION, store_notifications
+from .services import store_notifications
 
 
 def notify_task(recipient, material_request, message: str):
     """A "task assigned" notification to one person about a request (workflows.scheduling:
-    the publicador of a schedule the job dropped). It asks them to publish: the
-    publication marks it done."""
+    the publicador of a schedule the job dropped). It asks them to publish: it is done
+    once the request is published (notifications.asks)."""
     return store_notifications(
         recipients={recipient: Kind.TASK_ASSIGNED},
         material_request=material_request,

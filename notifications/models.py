@@ -3,15 +3,14 @@
 A notification is written by notifications.services inside the transaction of the change
 it tells about, so it exists exactly when that change does.
 
-Read and done. `read_at` is the person's own "I have seen it": the bell counts the
-notifications without it. Some notifications ask their recipient to act (review a new
-submission, decide an approval, publish, correct a returned draft): they carry the `step`
-of the lifecycle (workflows.lifecycle.STEPS) whose task they announce. When that task is
-done, by the recipient or by anyone else (a colleague who took it, the gerente, an
-encargado), the change that completes it marks every notification of that step about the
-request `resolved_at` ("Atendida") and, if still unread, read at the same moment: nothing
-is left to do, so it no longer counts. Informational notifications (an approval told to
-the unit, a publication) have no step and are never resolved: only their reader marks them.
+Read and done. `read_at` is the person's own "I have seen it". Some notifications ask
+their recipient to act (review a new submission, decide an approval, publish, correct a
+returned draft): they carry the `step` of the lifecycle (workflows.lifecycle.STEPS) whose
+task they announce. Whether that task is done, by the recipient or by anyone else, is
+never written here: it is derived when read, from the decisions the transitions record
+(notifications.asks.done). The bell counts the notifications neither read nor done.
+Informational notifications (an approval told to the unit, a publication) have no step
+and are never done: only their reader marks them.
 """
 
 from django.conf import settings
@@ -83,9 +82,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("creada"), default=timezone.now)
     read_at = models.DateTimeField(_("leída"), null=True, blank=True)
     # The lifecycle step whose task this notification asks its recipient to do ("" when it
-    # only informs), and when that task was done by anyone (then it is read too).
+    # only informs); whether it is done is read from the decisions (notifications.asks).
     step = models.CharField(_("paso"), max_length=30, blank=True, default="", editable=False)
-    resolved_at = models.DateTimeField(_("atendida"), null=True, blank=True)
     # Set by reminders that must be sent once ("deadline:<request>:<day>"); the unique
     # constraint makes a second run of the same day a no-op, even when two run at once.
     dedupe_key = models.CharField(max_length=80, blank=True, default="", editable=False)
@@ -112,10 +110,6 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None
 
 
 class NotificationPreference(models.Model):

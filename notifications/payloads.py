@@ -25,7 +25,12 @@ def notification_payload(notification: Notification) -> dict:
         "created_at": created.isoformat(),
         "created_label": created.strftime(DATE_TIME),
         "read": notification.read_at is not None,
-        "resolved": notification.resolved_at is not None,
+        # The task it asked for is done ("Atendida"): derived when read (notifications.asks),
+        # so only rows read with `is_done` may say so; a notification just stored is not.
+        "resolved": bool(getattr(notification, "is_done", False)),
+        # What a later "resolved" push names: the request and the step it asked for.
+        "request": notification.request_id,
+        "step": notification.step,
     }
 
 

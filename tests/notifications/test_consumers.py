@@ -96,6 +96,8 @@ async def test_a_real_transition_reaches_the_reviewer(users, units):
         "created_label": notification["created_label"],
         "read": False,
         "resolved": False,
+        "request": submitted.pk,
+        "step": "review",
         "unread": 1,
     }
     assert changed == {
@@ -139,6 +141,7 @@ async def test_the_actor_gets_no_notification_of_their_own_action(users, units):
     resolved, message = await receive_all(reviewer, 2)
     # Their own "new submission" is done (its task is): their count falls, nothing new.
     assert resolved["type"] == "resolved" and resolved["unread"] == 0
+    assert (resolved["request"], resolved["steps"]) == (in_review.pk, ["review"])
     assert message["type"] == "request_changed", "only the hints for the actor's other tabs"
     assert await reviewer.receive_nothing(timeout=QUIET)
     await reviewer.disconnect()
@@ -510,6 +513,7 @@ async def test_a_failing_unread_count_is_logged_and_the_rest_still_arrives(users
         raise RuntimeError("base de datos bloqueada")
 
     monkeypatch.setattr(services, "unread_counts", broken)
+    monkeypatch.setattr(services, "unread_counts_and_asked", broken)  # a change that completes a task
     draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
     with caplog.at_level(logging.ERROR, logger="notifications"):
         await step(users, draft, "submit", "rentas1")

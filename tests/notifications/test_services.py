@@ -332,13 +332,17 @@ def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
         "label": "Borrador",
         "revision": draft.revision,
     }
-    # The reviewers' "new submission" notifications are done (issue 16): each hears which
-    # of theirs, with their new count (after any new notification of theirs).
+    # The reviewers' "new submission" notifications are done (issue 16): each hears that
+    # the review of this request is done, with their new count (after any new notification
+    # of theirs). `at` is when the change stored its notifications.
+    stored_at = Notification.objects.filter(request=draft, kind=Kind.OBSERVATION).first().created_at
     resolved = {
         name: {
             "type": "resolved",
-            "ids": [Notification.objects.get(request=draft, recipient=users[name], kind=Kind.NEW_SUBMISSION).pk],
-            "unread": Notification.objects.filter(recipient=users[name], read_at__isnull=True).count(),
+            "request": draft.pk,
+            "steps": ["review"],
+            "at": timezone.localtime(stored_at).isoformat(),
+            "unread": selectors.unread_count(users[name]),
         }
         for name in REVISORES
     }
@@ -357,7 +361,9 @@ def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
                 "created_label": timezone.localtime(note.created_at).strftime("%d/%m/%Y %H:%M"),
                 "read": False,
                 "resolved": False,
-                "unread": Notification.objects.filter(recipient=users[name], read_at__isnull=True).count(),
+                "request": draft.pk,
+                "step": "correction",
+                "unread": selectors.unread_count(users[name]),
             },
             *([resolved[name]] if name in resolved else []),
             changed,

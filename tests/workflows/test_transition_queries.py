@@ -20,14 +20,8 @@ pytestmark = pytest.mark.django_db
 # unread count pushed with the notifications), the test's savepoint pair left out (a
 # production request's transaction is the outermost). 54 before the first optimisation,
 # 25 before the lifecycle specification let viewflow record only what changed (issue 14:
-# at most 16). See docs/PERFORMANCE.md. Issue 16 adds exactly one: the UPDATE ... RETURNING
-# that marks done the notifications that asked for the approval (the gerente's, the
-# encargados'), whoever they were addressed to (notifications.services
-# .resolve_notifications). It writes other rows than any statement of the approval (the
-# INSERT of the new notifications cannot also update old ones on SQLite) and must run in
-# the approval's transaction; the people it returns join the after-commit count, which
-# stays one query.
-APPROVAL_STATEMENTS = 17
+# at most 16). See docs/PERFORMANCE.md.
+APPROVAL_STATEMENTS = 16
 
 
 def _is_savepoint(sql: str) -> bool:

@@ -12,11 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='notification',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='atendida'),
-        ),
-        migrations.AddField(
-            model_name='notification',
             name='step',
             field=models.CharField(blank=True, default='', editable=False, max_length=30, verbose_name='paso'),
         ),
