@@ -10,7 +10,8 @@
  * Pages may listen on document to "live:notification" (detail: the notification),
  * "live:request-changed" (detail: request_id, state, label, revision) and
  * "live:reconnected" (the socket is back after a cut; what was missed is being fetched)
- * and "live:resolved" (detail: ids of notifications whose task someone did).
+ * and "live:resolved" (detail: request, steps: someone did the task that the
+ * notifications about that request and those steps asked for).
  *
  * A row inserted live reads exactly like one the server rendered
  * (notifications/templates/notifications/_item.html): the same kind badge, the same
@@ -123,13 +124,20 @@
     return button;
   }
 
-  // Built like notifications/_item.html, element by element, with text nodes only.
+  // Built like notifications/_item.html, element by element, with text nodes only. A
+  // done one (its task was done, by anyone) is not unread, whether read or not.
   function renderItem(item) {
+    var pending = !item.read && !item.resolved;
     var li = document.createElement("li");
-    li.className =
-      "notification notification-new" + (item.read ? "" : " unread") + (item.resolved ? " resolved" : "");
+    li.className = "notification notification-new" + (pending ? " unread" : "") + (item.resolved ? " resolved" : "");
     li.dataset.id = String(item.id);
     li.dataset.kind = String(item.kind || "");
+    if (toId(item.request)) {
+      li.dataset.request = String(toId(item.request));
+    }
+    if (item.step) {
+      li.dataset.step = String(item.step);
+    }
     var url = safeUrl(item.url);
     var text = document.createElement(url ? "a" : "span");
     if (url) {
@@ -153,23 +161,34 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(chip(RESOLVED_LABEL, "chip-done", RESOLVED_TITLE));
     }
-    if (!item.read) {
+    if (pending) {
       li.appendChild(document.createTextNode(" "));
       li.appendChild(markButton(item.id));
     }
     return li;
   }
 
-  // Someone did the task these notifications asked for: they read "Atendida", not unread.
-  function markResolved(ids) {
+  // A time the server wrote (ISO 8601 with its offset), in milliseconds; Python writes
+  // microseconds, which Date.parse need not accept: they are cut to milliseconds.
+  function serverTime(iso) {
+    return Date.parse(String(iso || "").replace(/(\.\d{3})\d+/, "$1"));
+  }
+
+  // Someone did the task that the notifications about `data.request` of `data.steps`,
+  // created before `data.at`, asked for: they read "Atendida" and no longer count, as the
+  // server renders them (the count itself comes with the message).
+  function markResolved(data) {
     var list = document.getElementById("notification-list");
-    if (!list || !Array.isArray(ids)) {
+    var request = toId(data.request);
+    var steps = Array.isArray(data.steps) ? data.steps.map(String) : [];
+    var before = serverTime(data.at);
+    if (!list || !request || !steps.length || !isFinite(before)) {
       return;
     }
-    ids.forEach(function (value) {
-      var id = toId(value);
-      var li = id && list.querySelector('li[data-id="' + id + '"]');
-      if (!li || li.classList.contains("resolved")) {
+    list.querySelectorAll('li[data-request="' + request + '"][data-step]').forEach(function (li) {
+      var time = li.querySelector("time");
+      var created = time ? serverTime(time.getAttribute("datetime")) : NaN;
+      if (steps.indexOf(li.dataset.step) === -1 || li.classList.contains("resolved") || !(created < before)) {
         return;
       }
       li.classList.remove("unread");
@@ -299,9 +318,9 @@
     } else if (data.type === "unread") {
       setUnread(data.unread);
     } else if (data.type === "resolved") {
-      markResolved(data.ids);
+      markResolved(data);
       setUnread(data.unread);
-      emit("live:resolved", data.ids);
+      emit("live:resolved", { request: data.request, steps: data.steps });
     } else if (data.type === "request_changed") {
       applyState(data);
     } else if (data.type === "force_close") {

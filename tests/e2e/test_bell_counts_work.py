@@ -1,8 +1,8 @@
 """The bell counts what needs you (issue 16, point 4), in a real browser against daphne.
 
 Two people in two browser contexts: when one reviewer forwards a request, the other
-reviewer's "new submission" notification is done ("Atendida") and their bell falls,
-without a reload; the inbox's own count says the same. The reviewer's browser runs in
+reviewer's "new submission" notification is done ("Atendida", derived from the forward's
+decision) and their bell falls, without a reload; the inbox's own count says the same. The reviewer's browser runs in
 Tokyo's time zone: a notification inserted live reads exactly like the one the server
 renders after a reload (badge, "Marcar como leída", the date in the municipality's zone).
 """
@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from notifications.asks import done
 from notifications.models import Kind, Notification
 from tests.e2e.conftest import ACTION_TIMEOUT_MS
 from tests.factories import PASSWORD, create_request
@@ -28,6 +29,8 @@ SNAPSHOT = """(li) => ({
   classes: [...li.classList].filter((name) => name !== "notification-new").sort(),
   id: li.dataset.id,
   kind: li.dataset.kind || null,
+  request: li.dataset.request || null,
+  step: li.dataset.step || null,
   children: [...li.children].map((child) => ({
     tag: child.tagName,
     attributes: Object.fromEntries([...child.attributes].map((a) => [a.name, a.value]).sort()),
@@ -104,6 +107,7 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     assert counts(reviewer) == ("1", "1")
     screenshot(reviewer, "01-revisor2-told-live-in-tokyo")
     inserted = row.evaluate(SNAPSHOT)
+    assert (inserted["request"], inserted["step"]) == (str(draft.pk), "review")
 
     # The date reads in the municipality's zone (Lima), not the browser's (Tokyo).
     local = timezone.localtime(note.created_at)
@@ -134,8 +138,9 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     screenshot(reviewer, "02-revisor2-bell-fell")
     resolved_live = row.evaluate(SNAPSHOT)
 
-    note.refresh_from_db()
-    assert note.resolved_at is not None and note.read_at is not None
+    # Done, not read: derived from revisor1's decision, nothing was written on it.
+    note = Notification.objects.filter(pk=note.pk).annotate(is_done=done()).get()
+    assert note.is_done and note.read_at is None
 
     # And the server, after a reload, shows that row as the live page did.
     reviewer.reload()
