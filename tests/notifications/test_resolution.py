@@ -298,6 +298,10 @@ def test_the_inbox_shows_done_notifications_as_attended_and_counts_like_the_bell
     assert "Atendida" in item and "Marcar como leída" not in item
     assert re.search(r'<span class="chip" id="notification-unread" hidden>0 sin leer</span>', page)
     assert '<span id="bell-count" class="chip" hidden>0</span>' in page
+    # What a page fetches after a reconnection says so too, and counts like the bell.
+    caught_up = client.get("/notificaciones/nuevas/?despues=0", HTTP_ACCEPT="application/json").json()
+    assert caught_up["unread"] == 0
+    assert [item["resolved"] for item in caught_up["notifications"] if item["id"] == note.pk] == [True]
     # The "unread" filter lists what the bell counts; a done one is among the others.
     unread = selectors.notification_page(users["revisor2"], status="unread")
     others = selectors.notification_page(users["revisor2"], status="read")
