@@ -105,6 +105,8 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(bell).to_have_text("1", timeout=LIVE_TIMEOUT_MS)
     assert counts(reviewer) == ("1", "1")
+    task = reviewer.locator(f"#tasks [data-request-id='{draft.pk}']")
+    expect(task.first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     screenshot(reviewer, "01-revisor2-told-live-in-tokyo")
     inserted = row.evaluate(SNAPSHOT)
     assert (inserted["request"], inserted["step"]) == (str(draft.pk), "review")
@@ -135,6 +137,8 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     expect(row).not_to_have_class(re.compile(r"\bunread\b"))
     expect(row.get_by_role("button", name="Marcar como leída")).to_have_count(0)
     assert counts(reviewer) == ("0", "0")
+    # The task revisor1 did leaves revisor2's list too.
+    expect(task).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
     screenshot(reviewer, "02-revisor2-bell-fell")
     resolved_live = row.evaluate(SNAPSHOT)
 

@@ -141,5 +141,7 @@
       .finally(function () { refreshing = false; });
   }
   document.addEventListener("live:notification", refreshTasks);
+  // A task someone else did leaves the list at once.
+  document.addEventListener("live:resolved", refreshTasks);
   document.addEventListener("live:reconnected", refreshTasks);
 })();
