@@ -28,6 +28,7 @@ from .task_pages import visible_task
 
 # Dates as the list shows them (strftime: the `date` filter costs more, row by row).
 DATE_TIME = "%d/%m/%Y %H:%M"
+DATE = "%d/%m/%Y"
 # The query parameters of the two lists' pages: the other list's page is kept in links.
 NOTIFICATION_CURSORS = ("antes", "despues")
 TASK_PAGE = "tareas"
@@ -146,6 +147,7 @@ def _task_entries(user, pairs) -> list[dict]:
                 "is_approval": is_approval,
                 "mine": mine,
                 "created_label": timezone.localtime(task.created).strftime(DATE_TIME),
+                "due_label": material_request.requested_by.strftime(DATE),
                 "detail_url": detail_url(material_request.pk),
                 "decide_url": decide_url(material_request.pk) if is_approval else "",
                 # The version being approved and what changed, loaded when the dialog opens.
