@@ -11,6 +11,8 @@
  *                          address (same origin, escaped there), when its <details> opens
  *                          (or at once outside one); data-loading and data-error hold the
  *                          Spanish texts shown meanwhile and on failure.
+ *
+ * And for every page: Tab goes round inside an open modal <dialog>.
  */
 (function () {
   "use strict";
@@ -89,6 +91,44 @@
     });
   }
 
+  // A modal <dialog> (showModal) makes the page behind it inert, but Tab from its last
+  // control leaves for the browser's own toolbar: keep Tab and Shift+Tab going round inside.
+  var TAB_STOPS = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+  function tabStops(dialog) {
+    return Array.prototype.filter.call(dialog.querySelectorAll(TAB_STOPS), function (element) {
+      if (element.getClientRects().length === 0) { return false; }
+      if (element.type === "radio" && element.name) {
+        // One stop per group of radios: the chosen one, else the first.
+        var group = dialog.querySelectorAll('input[type=radio][name="' + element.name + '"]');
+        var chosen = Array.prototype.filter.call(group, function (radio) { return radio.checked; })[0];
+        return element === (chosen || group[0]);
+      }
+      return true;
+    });
+  }
+
+  function keepTabInside(event) {
+    if (event.key !== "Tab") { return; }
+    var dialog = document.querySelector("dialog[open]:modal");
+    if (!dialog) { return; }
+    var stops = tabStops(dialog);
+    if (stops.length === 0) { event.preventDefault(); return; }
+    var first = stops[0], last = stops[stops.length - 1], here = document.activeElement;
+    if (!dialog.contains(here)) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.shiftKey && here === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && here === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  document.addEventListener("keydown", keepTabInside);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   } else {
