@@ -12,7 +12,8 @@
  *                          (or at once outside one); data-loading and data-error hold the
  *                          Spanish texts shown meanwhile and on failure.
  *
- * And for every page: Tab goes round inside an open modal <dialog>.
+ * And for every page: Tab goes round inside an open modal <dialog>; the bell's new count is
+ * said politely (#bell-status).
  */
 (function () {
   "use strict";
@@ -91,6 +92,23 @@
     });
   }
 
+  // The bell's count, said politely when it changes: live.js keeps the bell's label
+  // ("Notificaciones: 3 sin leer") up to date; this copies a new label into #bell-status,
+  // a polite live region beside the bell (base.html).
+  function announceBell() {
+    var bell = document.getElementById("bell");
+    var status = document.getElementById("bell-status");
+    if (!bell || !status || !window.MutationObserver) { return; }
+    var said = bell.getAttribute("aria-label");
+    new MutationObserver(function () {
+      var label = bell.getAttribute("aria-label");
+      if (label && label !== said) {
+        said = label;
+        status.textContent = label;
+      }
+    }).observe(bell, { attributes: true, attributeFilter: ["aria-label"] });
+  }
+
   // A modal <dialog> (showModal) makes the page behind it inert, but Tab from its last
   // control leaves for the browser's own toolbar: keep Tab and Shift+Tab going round inside.
   var TAB_STOPS = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
@@ -129,6 +147,7 @@
   }
 
   document.addEventListener("keydown", keepTabInside);
+  announceBell();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   } else {
