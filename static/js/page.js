@@ -71,7 +71,24 @@
     });
   }
 
+  // A table wider than the screen scrolls inside its own box: that box takes the keyboard
+  // focus (arrow keys scroll it), which it gives up again once it fits.
+  var SCROLLERS = ".table-wrap, .table:not(.table-cards)";
+  function keyboardScroll(root) {
+    root.querySelectorAll(SCROLLERS).forEach(function (box) {
+      if (box.matches(".table") && box.closest(".table-wrap")) { return; }
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); box.dataset.scrollFocus = "1"; }
+      } else if (box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    });
+  }
+  window.addEventListener("resize", function () { keyboardScroll(document); });
+
   function enhance(root) {
+    keyboardScroll(root);
     root.querySelectorAll("[data-fragment-url]").forEach(function (holder) {
       var details = holder.closest("details");
       if (!details || details.open) {

@@ -51,7 +51,8 @@
     });
   }
 
-  // The messages of the page the server answered with (the form shown again with errors).
+  // The messages of the page the server answered with (the form shown again with errors),
+  // and the names of the fields it marked invalid.
   function errorsIn(html, fallback) {
     var page = new DOMParser().parseFromString(html, "text/html");
     var seen = {};
@@ -60,7 +61,22 @@
       var text = (element.textContent || "").replace(/\s+/g, " ").trim();
       if (text && !seen[text]) { seen[text] = true; lines.push(text); }
     });
-    return lines.length ? lines : [fallback];
+    var invalid = Array.prototype.map.call(page.querySelectorAll('[aria-invalid="true"][name]'), function (field) {
+      return field.getAttribute("name");
+    });
+    return { lines: lines.length ? lines : [fallback], invalid: invalid };
+  }
+
+  // Where the person goes on to correct it: the first field the server refused, else the
+  // form's first text box (a decision's comment).
+  function focusToFix(form, invalid) {
+    var field = null;
+    invalid.some(function (name) {
+      field = form.querySelector('[name="' + name.replace(/"/g, "") + '"]:not([type="hidden"])');
+      return !!field;
+    });
+    field = field || form.querySelector('textarea, input[type="text"], input:not([type])');
+    if (field && typeof field.focus === "function") { field.focus(); }
   }
 
   function send(form, submitter) {
@@ -90,7 +106,9 @@
         }
         return response.text().then(function (html) {
           setBusy(form, false);
-          show(form, errorsIn(html, form.dataset.failed));
+          var answer = errorsIn(html, form.dataset.failed);
+          show(form, answer.lines);
+          focusToFix(form, answer.invalid);
         });
       })
       .catch(function (error) {
