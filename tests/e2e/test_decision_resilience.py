@@ -41,6 +41,9 @@ def test_the_inbox_decision_survives_the_connection(users, units, login_as, scre
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto("/bandeja/")
+    bell = page.locator("#bell-count")
+    # Each request asked the gerente to decide it: the bell counts the four.
+    expect(bell).to_have_text("4")
 
     # 1. The network is cut when the gerente confirms: nothing is recorded, the dialog
     # stays open with the comment, and it says so in Spanish; back online, one approval.
@@ -57,6 +60,7 @@ def test_the_inbox_decision_survives_the_connection(users, units, login_as, scre
     dialog.get_by_role("button", name="Confirmar decisión").click()
     expect(page.get_by_role("status")).to_contain_text(f"{cut.reference}: ahora está")
     assert state_of(cut) == State.APPROVED and approvals_of(cut) == 1
+    expect(bell).to_have_text("3")  # the bell falls after approving: that task is done
     assert Decision.objects.get(request=cut, action="approve").reason == "Conforme con la versión 2."
 
     # 2. The approval reaches the server but its answer is lost: the gerente, told the
@@ -85,6 +89,7 @@ def test_the_inbox_decision_survives_the_connection(users, units, login_as, scre
     expect(page.get_by_role("status")).to_contain_text(f"{doubled.reference}: ahora está")
     assert [url for url in posts if url.endswith(f"/bandeja/decidir/{doubled.pk}/")] and len(posts) == 1
     assert approvals_of(doubled) == 1
+    expect(bell).to_have_text("1")
 
     # 4. Someone changed the request after the page was loaded: refused as stale, in the
     # dialog, nothing recorded, the comment kept.
