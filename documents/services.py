@@ -17,8 +17,9 @@ from organization.roles import Role
 from organization.selectors import municipality_name, roles_of
 
 from . import snapshots, tasks
-from .models import APPROVAL_REASONS, DocumentVersion, Reason, RenderedDocument
+from .models import APPROVAL_REASONS, OFFICIAL_REASONS, DocumentVersion, Reason, RenderedDocument
 from .rendering import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC, render_docx
+from .verification import site_base
 
 
 class DocumentIntegrityError(Exception):
@@ -85,6 +86,10 @@ def build_snapshot(material_request, *, reason: str, number: int) -> dict:
     logo = _logo()
     if logo:
         snapshot["logo"] = logo
+    if reason in OFFICIAL_REASONS:
+        # Frozen so the document's QR (documents.verification) points where the site was
+        # when the version was made, and the DOCX stays the same bytes if the site moves.
+        snapshot["verify_base"] = site_base()
     if reason in APPROVAL_REASONS:
         snapshot["approval"] = _approval_block(material_request, content, number)
     elif reason == Reason.PUBLISH:
@@ -130,6 +135,10 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
     # Render its DOCX in the background once the change commits: the first download is
     # then instant (and still renders it itself if the task has not run yet).
     taskqueue.on_commit_enqueue(tasks.render_version_docx, version.pk)
+    if reason in OFFICIAL_REASONS and settings.DOCUMENT_PDF_AUTO:
+        # Its signed PDF too (documents.official): slow, and allowed to fail without
+        # undoing the change: it runs after the commit, and can be retried.
+        taskqueue.on_commit_enqueue(tasks.produce_official_pdf, version.pk)
     return version
 
 

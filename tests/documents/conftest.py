@@ -1,0 +1,18 @@
+import pytest
+
+from .pdfkit import PASSPHRASE, make_certificate
+
+
+@pytest.fixture(scope="session")
+def signing_certificate(tmp_path_factory):
+    """A self-signed PKCS#12 of the tests' own (path, credentials), made once per session."""
+    return make_certificate(tmp_path_factory.mktemp("firma"))
+
+
+@pytest.fixture
+def signing_configured(settings, signing_certificate):
+    """The settings of an installation with its certificate configured."""
+    path, credentials = signing_certificate
+    settings.DOCUMENT_SIGNING_CERTIFICATE = path
+    settings.DOCUMENT_SIGNING_PASSPHRASE = PASSPHRASE
+    return credentials
