@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.run import Run
 
+from organization.logos import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC
 from workflows.models import Kind, State
 
 from .snapshots import approval_lines, money, spanish_date, spanish_datetime, state_label
@@ -33,9 +34,6 @@ from .verification import qr_png, verification_code, verification_url
 
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
 
 DRAFT_MARK = "BORRADOR"
 APPROVED_MARK = "APROBADO"
@@ -200,12 +198,18 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _logo_bytes(logo: dict | None) -> bytes | None:
-    """The logo frozen in the snapshot, if the file still has the same hash."""
+    """The logo frozen in the snapshot, if its file still has the same hash: in storage
+    (uploaded by the administrator, organization.logos) or, in versions made before
+    uploads existed, at a path on disk."""
     if not logo:
         return None
     try:
-        with open(logo["path"], "rb") as handle:
-            data = handle.read(LOGO_MAX_BYTES + 1)
+        if logo.get("storage"):
+            with default_storage.open(logo["storage"], "rb") as handle:
+                data = handle.read(LOGO_MAX_BYTES + 1)
+        else:
+            with open(logo["path"], "rb") as handle:
+                data = handle.read(LOGO_MAX_BYTES + 1)
     except (OSError, KeyError):
         return None
     if hashlib.sha256(data).hexdigest() != logo.get("sha256"):
@@ -615,6 +619,11 @@ LAYOUTS = {
 def add_page_field(paragraph, instruction: str) -> None:
     """A PAGE or NUMPAGES field, as in the versions' footers."""
     _field(paragraph, instruction)
+
+
+def logo_bytes(logo: dict | None) -> bytes | None:
+    """The bytes of a frozen logo ({"storage", "sha256"}), checked against its hash."""
+    return _logo_bytes(logo)
 
 
 def facts_table(document, rows):

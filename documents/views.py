@@ -94,8 +94,12 @@ def version_pdf_retry(request, pk, number):
     except PermissionDenied:
         raise
     except WorkflowError as error:
-        messages.error(request, error.message)
-        return redirect("workflows:version_list", pk=material_request.pk)
+        return render(
+            request,
+            "documents/pdf_unavailable.html",
+            {"material_request": material_request, "version": version, "message": error.message},
+            status=error.status_code,
+        )
     messages.success(
         request, _("Se volvió a pedir el PDF firmado de la versión %(number)d.") % {"number": version.number}
     )

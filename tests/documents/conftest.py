@@ -1,6 +1,8 @@
 import pytest
 
-from .pdfkit import PASSPHRASE, make_certificate
+from documents import official
+
+from .pdfkit import PASSPHRASE, make_certificate, tiny_pdf
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +18,16 @@ def signing_configured(settings, signing_certificate):
     settings.DOCUMENT_SIGNING_CERTIFICATE = path
     settings.DOCUMENT_SIGNING_PASSPHRASE = PASSPHRASE
     return credentials
+
+
+@pytest.fixture
+def fake_libreoffice(monkeypatch):
+    """The conversion replaced by a tiny PDF: what LibreOffice received is kept."""
+    received = []
+
+    def convert(data, *, name="documento"):
+        received.append(data)
+        return tiny_pdf(f"Documento {len(received)}")
+
+    monkeypatch.setattr(official, "docx_to_pdf", convert)
+    return received

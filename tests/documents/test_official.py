@@ -21,24 +21,11 @@ from tests.factories import request_in_state
 from workflows.models import Kind, State
 
 from .helpers import footer_xml, open_docx, version_in_state
-from .pdfkit import PASSPHRASE, tiny_pdf
+from .pdfkit import PASSPHRASE
 
 pytestmark = pytest.mark.django_db
 
 Status = OfficialDocument.Status
-
-
-@pytest.fixture
-def fake_libreoffice(monkeypatch):
-    """The conversion replaced by a tiny PDF: what LibreOffice received is kept."""
-    received = []
-
-    def convert(data, *, name="documento"):
-        received.append(data)
-        return tiny_pdf(f"Documento {len(received)}")
-
-    monkeypatch.setattr(official, "docx_to_pdf", convert)
-    return received
 
 
 def approved_version(users, units, kind=Kind.CAMPAIGN):

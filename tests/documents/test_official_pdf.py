@@ -119,3 +119,21 @@ def test_one_byte_changed_fails_both_validators(published):
     assert "Digest Mismatch" in report or "Signature is Invalid" in report, report
     check = signing.check_signature(PdfFileReader(io.BytesIO(changed)), signing.trust_roots(published.credentials))
     assert check.present and not check.intact and not check.valid
+
+
+def test_the_public_page_answers_for_the_code_and_tells_a_changed_copy(client, published):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    document = published.documents[Kind.SPEECH]
+    page = client.get(reverse("public:verify_code", kwargs={"code": document.record.code})).content.decode()
+    assert document.request.reference in page and document.record.sha256 in page
+    upload_url = reverse("public:verify_upload", kwargs={"code": document.record.code})
+    same = client.post(upload_url, {"file": SimpleUploadedFile("a.pdf", document.pdf, "application/pdf")})
+    assert "Coincide: su archivo es idéntico" in same.content.decode()
+    changed = flip_one_byte(document.pdf, position=len(document.pdf) // 4)
+    other = client.post(upload_url, {"file": SimpleUploadedFile("b.pdf", changed, "application/pdf")})
+    assert other.status_code == 200
+    text = other.content.decode()
+    assert "No coincide" in text
+    assert "fue modificado después de firmarse" in text
