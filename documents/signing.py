@@ -200,15 +200,18 @@ def check_signature(reader, roots) -> SignatureCheck:
 # --- the demo certificate -----------------------------------------------------------------------
 
 
-def make_demo_certificate(path: str, passphrase: str, municipality: str, *, days: int = 3650) -> Credentials:
-    """Write a self-signed PKCS#12 named as what it is: a demo with no legal value."""
+def make_demo_certificate(
+    path: str, passphrase: str, municipality: str, *, days: int = 3650, common_name: str = DEMO_COMMON_NAME
+) -> Credentials:
+    """Write a self-signed PKCS#12 named as what it is: a demo with no legal value (the tests
+    name theirs otherwise, to stand for a real certificate)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "PE"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, municipality[:64]),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Firma de documentos oficiales"),
-            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_COMMON_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
     now = datetime.datetime.now(datetime.UTC)
@@ -239,7 +242,7 @@ def make_demo_certificate(path: str, passphrase: str, municipality: str, *, days
         .sign(key, hashes.SHA256())
     )
     data = pkcs12.serialize_key_and_certificates(
-        DEMO_COMMON_NAME.encode("utf-8"),
+        common_name.encode("utf-8"),
         key,
         certificate,
         None,

@@ -252,3 +252,29 @@ def test_the_periodic_job_makes_missing_pdfs_and_waits_before_retrying(users, un
     assert official.sweep() == {"done": 0, "failed": 1}
     settings.DOCUMENT_PDF_AUTO = False
     assert official.sweep() == {"done": 0, "failed": 0}
+
+
+def test_seed_demo_makes_a_demo_certificate_named_as_such_and_a_coat_of_arms_once(users, units, settings, tmp_path):
+    from documents import demo
+
+    path = tmp_path / "firma" / "demo.p12"
+    settings.DEMO_SIGNING_CERTIFICATE = settings.DOCUMENT_SIGNING_CERTIFICATE = str(path)
+    settings.DOCUMENT_SIGNING_PASSPHRASE = "demostracion"
+    municipality = units["rentas"].municipality
+    demo.seed(users, municipality)
+    credentials = signing.load_credentials()
+    assert credentials.is_demo
+    assert credentials.common_name == "CERTIFICADO DE DEMOSTRACIÓN — SIN VALOR LEGAL"
+    assert municipality.name in credentials.subject
+    municipality.refresh_from_db()
+    logo = municipality.logo_sha256
+    assert logo
+    before = path.read_bytes()
+    demo.seed(users, municipality)
+    assert path.read_bytes() == before
+    municipality.refresh_from_db()
+    assert municipality.logo_sha256 == logo
+    # A certificate configured elsewhere (a real one) is never made up.
+    settings.DOCUMENT_SIGNING_CERTIFICATE = str(tmp_path / "real.p12")
+    demo.seed(users, municipality)
+    assert not (tmp_path / "real.p12").exists()
