@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core import taskqueue
@@ -166,7 +167,9 @@ def produce(version_id: int) -> OfficialDocument | None:
         return OfficialDocument.objects.get(pk=record.pk)
     except Exception as error:  # whatever else went wrong is the office's to see, too
         logger.exception("PDF de %s no generado", version)
-        _fail(record, f"Error inesperado al generar el PDF: {type(error).__name__}: {error}")
+        _fail(
+            record, _("Error inesperado al generar el PDF: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+        )
         return OfficialDocument.objects.get(pk=record.pk)
     sha = hashlib.sha256(signed).hexdigest()
     name = _storage_name(version, sha)
@@ -190,7 +193,7 @@ def official_pdf(version: DocumentVersion) -> tuple[bytes, OfficialDocument]:
     was stored. Raises OfficialPdfUnavailable (not ready, or changed since)."""
     record = OfficialDocument.objects.filter(version=version).first()
     if record is None or not record.is_ready:
-        raise OfficialPdfUnavailable("El PDF firmado de esta versión aún no está disponible.")
+        raise OfficialPdfUnavailable(_("El PDF firmado de esta versión aún no está disponible."))
     try:
         with default_storage.open(record.file.name, "rb") as handle:
             data = handle.read(settings.PDF_MAX_BYTES + 1)
@@ -200,7 +203,7 @@ def official_pdf(version: DocumentVersion) -> tuple[bytes, OfficialDocument]:
         # A signed PDF cannot be made again byte for byte (the signing time): it is gone.
         logger.error("El PDF almacenado de %s no coincide con su hash registrado", version)
         raise OfficialPdfUnavailable(
-            "El PDF almacenado de esta versión no coincide con su hash registrado: la oficina debe revisarlo."
+            _("El PDF almacenado de esta versión no coincide con su hash registrado: la oficina debe revisarlo.")
         )
     return data, record
 
@@ -226,19 +229,19 @@ def may_retry(user) -> bool:
 def retry(actor, version: DocumentVersion) -> OfficialDocument:
     """The office asks again for a PDF that failed (or whose stored copy broke)."""
     if not may_retry(actor):
-        raise PermissionDenied("Solo la Oficina de Comunicaciones puede volver a generar el PDF.")
+        raise PermissionDenied(_("Solo la Oficina de Comunicaciones puede volver a generar el PDF."))
     if not is_official(version):
-        raise ActionNotAvailable("Esta versión no es un documento aprobado: no tiene PDF firmado.")
+        raise ActionNotAvailable(_("Esta versión no es un documento aprobado: no tiene PDF firmado."))
     record = ensure_record(version)
     if record.status == Status.WORKING and record.updated_at > timezone.now() - ABANDONED_AFTER:
-        raise ActionNotAvailable("El PDF de esta versión se está generando en este momento.")
+        raise ActionNotAvailable(_("El PDF de esta versión se está generando en este momento."))
     if record.status == Status.DONE:
         try:
             official_pdf(version)
         except OfficialPdfUnavailable:
             pass  # the stored copy broke: make it again
         else:
-            raise ActionNotAvailable("El PDF firmado de esta versión ya está disponible.")
+            raise ActionNotAvailable(_("El PDF firmado de esta versión ya está disponible."))
     with transaction.atomic():
         OfficialDocument.objects.filter(pk=record.pk).update(status=Status.PENDING, updated_at=timezone.now())
         record_event(

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # PDF/A-2b (LibreOffice's "SelectPdfVersion" 2), fonts embedded, tagged; the JSON form of
 # the filter's options is understood from LibreOffice 7.4 on.
@@ -45,8 +46,10 @@ def docx_to_pdf(data: bytes, *, name: str = "documento") -> bytes:
     soffice = soffice_path()
     if not soffice:
         raise PdfConversionError(
-            "LibreOffice no está instalado en el servidor (paquete libreoffice-writer-nogui): "
-            "el PDF no se pudo generar; el DOCX sigue disponible."
+            _(
+                "LibreOffice no está instalado en el servidor (paquete libreoffice-writer-nogui): "
+                "el PDF no se pudo generar; el DOCX sigue disponible."
+            )
         )
     timeout = settings.PDF_CONVERT_TIMEOUT
     limit = settings.PDF_MAX_BYTES
@@ -88,7 +91,7 @@ def docx_to_pdf(data: bytes, *, name: str = "documento") -> bytes:
         except subprocess.TimeoutExpired as error:
             _kill_group(process)
             raise PdfConversionError(
-                f"LibreOffice no terminó la conversión en {timeout} segundos: se detuvo."
+                _("LibreOffice no terminó la conversión en %(seconds)d segundos: se detuvo.") % {"seconds": timeout}
             ) from error
         finally:
             if process.poll() is None:
@@ -100,12 +103,18 @@ def docx_to_pdf(data: bytes, *, name: str = "documento") -> bytes:
         tail = (output or b"")[-OUTPUT_TAIL_BYTES:].decode("utf-8", "replace").strip()
         if process.returncode != 0 or not pdf.exists():
             raise PdfConversionError(
-                f"LibreOffice no pudo convertir el documento (código {process.returncode}). {tail}".strip()
+                (
+                    _("LibreOffice no pudo convertir el documento (código %(code)s).") % {"code": process.returncode}
+                    + f" {tail}"
+                ).strip()
             )
         size = pdf.stat().st_size
         if size > limit:
-            raise PdfConversionError(f"El PDF generado pesa {size} bytes, más que el máximo permitido ({limit}).")
+            raise PdfConversionError(
+                _("El PDF generado pesa %(size)d bytes, más que el máximo permitido (%(limit)d).")
+                % {"size": size, "limit": limit}
+            )
         result = pdf.read_bytes()
     if not result.startswith(b"%PDF-"):
-        raise PdfConversionError("LibreOffice escribió un archivo que no es un PDF.")
+        raise PdfConversionError(_("LibreOffice escribió un archivo que no es un PDF."))
     return result

@@ -8,6 +8,8 @@ import io
 import logging
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from . import signing
 
 logger = logging.getLogger("documents.pdfcheck")
@@ -32,20 +34,22 @@ class Comparison:
         """What differs from the official PDF, in plain Spanish."""
         if self.matches:
             return []
-        found = ["El contenido del archivo no es idéntico: su SHA-256 es distinto del publicado."]
+        found = [_("El contenido del archivo no es idéntico: su SHA-256 es distinto del publicado.")]
         check = self.signature
         if not check.present:
-            found.append("El archivo no tiene firma electrónica.")
+            found.append(_("El archivo no tiene firma electrónica."))
         elif not check.intact:
-            found.append("La firma no es válida: el archivo fue modificado después de firmarse.")
+            found.append(_("La firma no es válida: el archivo fue modificado después de firmarse."))
         elif not check.trusted:
-            found.append("El archivo está firmado, pero no con el certificado de la municipalidad.")
+            found.append(_("El archivo está firmado, pero no con el certificado de la municipalidad."))
         elif not check.whole_file:
-            found.append("La firma es válida, pero el archivo tiene cambios añadidos después de la firma.")
+            found.append(_("La firma es válida, pero el archivo tiene cambios añadidos después de la firma."))
         else:
             found.append(
-                "El archivo está firmado por la municipalidad y no fue alterado, pero es otro documento "
-                "(otra versión u otra publicación)."
+                _(
+                    "El archivo está firmado por la municipalidad y no fue alterado, pero es otro documento "
+                    "(otra versión u otra publicación)."
+                )
             )
         return found
 
@@ -56,13 +60,15 @@ def read(data: bytes):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise UnreadablePdf("El archivo no es un PDF: elija el PDF del documento que recibió.")
+        raise UnreadablePdf(_("El archivo no es un PDF: elija el PDF del documento que recibió."))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:
             raise UnreadablePdf(
-                "El PDF está cifrado o protegido con contraseña: no se puede comparar. "
-                "Los documentos oficiales se publican sin cifrar."
+                _(
+                    "El PDF está cifrado o protegido con contraseña: no se puede comparar. "
+                    "Los documentos oficiales se publican sin cifrar."
+                )
             )
         reader.root  # noqa: B018 - parses the catalogue now, so damage shows here
         reader.embedded_signatures  # noqa: B018
@@ -70,7 +76,7 @@ def read(data: bytes):
         raise
     except (PdfReadError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as error:
         logger.info("uploaded PDF refused: %s", error)
-        raise UnreadablePdf("El PDF está dañado o mal formado: no se pudo leer.") from error
+        raise UnreadablePdf(_("El PDF está dañado o mal formado: no se pudo leer.")) from error
     return reader
 
 

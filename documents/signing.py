@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 DEMO_COMMON_NAME = "CERTIFICADO DE DEMOSTRACIÓN — SIN VALOR LEGAL"
 SIGNATURE_FIELD = "FirmaMunicipalidad"
@@ -61,34 +62,43 @@ def load_credentials() -> Credentials:
     path = configured_path()
     if not path:
         raise SigningError(
-            "No hay certificado de firma configurado (DOCUMENT_SIGNING_CERTIFICATE): "
-            "los PDF no se pueden firmar hasta que se instale uno."
+            _(
+                "No hay certificado de firma configurado (DOCUMENT_SIGNING_CERTIFICATE): "
+                "los PDF no se pueden firmar hasta que se instale uno."
+            )
         )
     try:
         with open(path, "rb") as handle:
             data = handle.read(P12_MAX_BYTES + 1)
     except OSError as error:
-        raise SigningError(f"No se pudo leer el certificado de firma «{path}»: {error.strerror}.") from error
+        raise SigningError(
+            _("No se pudo leer el certificado de firma «%(path)s»: %(error)s.")
+            % {"path": path, "error": error.strerror}
+        ) from error
     if len(data) > P12_MAX_BYTES:
-        raise SigningError("El archivo del certificado de firma es demasiado grande para ser un PKCS#12.")
+        raise SigningError(_("El archivo del certificado de firma es demasiado grande para ser un PKCS#12."))
     passphrase = getattr(settings, "DOCUMENT_SIGNING_PASSPHRASE", "") or ""
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, passphrase.encode("utf-8") or None)
     except ValueError as error:
         raise SigningError(
-            "La frase de paso del certificado de firma (DOCUMENT_SIGNING_PASSPHRASE) es incorrecta, "
-            "o el archivo no es un PKCS#12 válido."
+            _(
+                "La frase de paso del certificado de firma (DOCUMENT_SIGNING_PASSPHRASE) es incorrecta, "
+                "o el archivo no es un PKCS#12 válido."
+            )
         ) from error
     if key is None or certificate is None:
-        raise SigningError("El archivo PKCS#12 no contiene la clave privada y el certificado de firma.")
+        raise SigningError(_("El archivo PKCS#12 no contiene la clave privada y el certificado de firma."))
     now = datetime.datetime.now(datetime.UTC)
     if certificate.not_valid_after_utc < now:
         raise SigningError(
-            f"El certificado de firma venció el {certificate.not_valid_after_utc:%d/%m/%Y}: instale uno vigente."
+            _("El certificado de firma venció el %(date)s: instale uno vigente.")
+            % {"date": f"{certificate.not_valid_after_utc:%d/%m/%Y}"}
         )
     if certificate.not_valid_before_utc > now:
         raise SigningError(
-            f"El certificado de firma no es válido hasta el {certificate.not_valid_before_utc:%d/%m/%Y}."
+            _("El certificado de firma no es válido hasta el %(date)s.")
+            % {"date": f"{certificate.not_valid_before_utc:%d/%m/%Y}"}
         )
     return Credentials(key, certificate, tuple(chain or ()))
 
@@ -136,7 +146,7 @@ def sign_pdf(data: bytes, *, reason: str, location: str, name: str, credentials:
     try:
         return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
     except Exception as error:  # pyHanko raises many kinds; the office needs one message
-        raise SigningError(f"No se pudo firmar el PDF: {error}") from error
+        raise SigningError(_("No se pudo firmar el PDF: %(error)s") % {"error": error}) from error
 
 
 def _private_key_info(key):
