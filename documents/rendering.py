@@ -261,8 +261,10 @@ QR_SIZE = Cm(2.0)
 
 
 def _verification_footer(footer, code: str, url: str) -> None:
-    """The QR on the left, the code and the address to type on the right."""
+    """The QR on the left, the code and the address to type on the right, above the page
+    numbers (so a text extractor reads the page line whole, whatever the layout's type size)."""
     table = footer.add_table(rows=1, cols=2, width=Cm(16))
+    footer.paragraphs[0]._p.addprevious(table._tbl)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = (Cm(2.6), Cm(13.4))

@@ -48,7 +48,7 @@ def test_a_smoke_run_of_the_pdf_benchmark_times_each_kind():
         skip_or_fail("LibreOffice (soffice) no está instalado: apt-get install libreoffice-writer-nogui")
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
     completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--only", "pdf", "--runs", "1", "--no-save"],
+        [sys.executable, "-m", "bench", "--only", "pdf", "--quick", "--runs", "1", "--no-save"],
         cwd=ROOT,
         env=env,
         capture_output=True,
