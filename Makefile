@@ -13,7 +13,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test bench install install-dev system-packages lint serve clean
+.PHONY: run test bench install install-dev system-packages runtime-packages lint serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,14 @@ install-dev: $(VENV)/.installed-dev
 ## Debian packages for the browser, document and PostgreSQL/Redis tests (scripts/system-packages.sh).
 system-packages:
 	./scripts/system-packages.sh
+## What the application itself needs: LibreOffice (signed PDFs), poppler-utils, fonts.
+runtime-packages:
+	./scripts/system-packages.sh --runtime
 
-## make run: install, migrate, load the demo data, collect static files, serve with daphne.
+## make run: the runtime Debian packages (LibreOffice for the signed PDFs), install, migrate,
+## load the demo data (with its demo signing certificate), collect static files, serve with daphne.
 ## DEBUG stays off (Spanish error pages, collected static files); `DEBUG=1 make run` turns it on.
-run: install
+run: install runtime-packages
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

@@ -83,7 +83,18 @@ class Redactor:
 
     # Keys whose values are hashes, codes or binary data, never prose.
     KEEP = frozenset(
-        {"sha256", "content_sha256", "hash", "logo", "data", "kind", "schema", "reference", "content_type"}
+        {
+            "sha256",
+            "content_sha256",
+            "hash",
+            "logo",
+            "data",
+            "kind",
+            "schema",
+            "reference",
+            "content_type",
+            "verify_base",
+        }
     )
 
     def deep(self, value, key: str = ""):

@@ -33,6 +33,7 @@ SCENARIOS = {
     ],
     "docx": [("docx", "sqlite", [], "")],
     "docx_import": [("docx_import", "sqlite", [], "")],
+    "pdf": [("pdf", "sqlite", [], "")],
     "throughput": [("throughput", "postgres", [], "PostgreSQL")],
 }
 ALIASES = {"floor": "approval", "viewflow": "approval", "docs": "docx", "ws": "websocket", "import": "docx_import"}
@@ -244,6 +245,23 @@ def print_docx(result, targets):
     targets.append((f"10-page DOCX < {DOCX_10_PAGES_MS} ms", f"{long_median:.0f} ms", long_median < DOCX_10_PAGES_MS))
 
 
+def print_pdf(result, targets):
+    if result.get("skipped"):
+        print(f"\n== Signed PDF per kind: skipped ({result['skipped']}) ==")
+        return
+    runs = next(iter(next(iter(result["timings"].values())).values()))["n"]
+    print(f"\n== Signed PDF per kind (documents.official: DOCX, LibreOffice PDF/A-2b, PAdES), {runs} runs ==")
+    print(f"{'kind':14}{'DOCX':>10}{'LibreOffice':>13}{'signature':>11}{'total':>10}{'total p95':>11}{'size':>10}")
+    for kind, row in result["timings"].items():
+        size = result["bytes"].get(kind, 0) / 1024
+        print(
+            f"{kind:14}{row['docx']['median_ms']:>8.0f} ms{row['convert']['median_ms']:>10.0f} ms"
+            f"{row['sign']['median_ms']:>8.0f} ms{row['total']['median_ms']:>7.0f} ms{row['total']['p95_ms']:>8.0f} ms"
+            f"{size:>7.1f} KB"
+        )
+    print("(medians; each conversion starts LibreOffice with a fresh profile, as the task queue does)")
+
+
 def print_docx_import(result, targets):
     budget_s, budget_mb = result["budgets"]["seconds"], result["budgets"]["mb"]
     print(f"\n== DOCX import under hostile input (issue 13), whole service, {result['runs']} runs ==")
@@ -317,6 +335,8 @@ def main():
         print_docx(result, targets)
     for result in by_scenario.get("docx_import", []):
         print_docx_import(result, targets)
+    for result in by_scenario.get("pdf", []):
+        print_pdf(result, targets)
     if "throughput" in by_scenario:
         print_throughput(by_scenario["throughput"], targets)
 

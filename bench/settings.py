@@ -41,3 +41,8 @@ if os.environ.get("BENCH_REDIS_SOCKET_TIMEOUT") and CHANNEL_LAYERS["default"]["B
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [  # noqa: F405
         {"address": REDIS_URL, "socket_timeout": None if _timeout == "none" else float(_timeout)}  # noqa: F405
     ]
+
+# An approval also queues its signed PDF (documents/official.py): LibreOffice takes seconds,
+# a cost of its own, measured by its own scenario (bench/pdf.py, `--only pdf`); the approval's
+# figures stay those of the change and its DOCX.
+DOCUMENT_PDF_AUTO = False

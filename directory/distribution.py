@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core import taskqueue
+from documents import official
 from documents.models import DocumentVersion, Reason
 from documents.services import docx_filename, rendered_docx
 from organization.selectors import municipality_name
@@ -151,6 +152,7 @@ def distribute(
     contacts=(),
     subject: str = "",
     message: str = "",
+    attachment_format: str = Distribution.Format.DOCX,
     enqueue: bool = True,
 ) -> tuple[Distribution, Recipients]:
     subject = " ".join((subject or "").split()) or default_subject(material_request)
@@ -177,7 +179,7 @@ def distribute(
             if recipients.skipped:
                 text += " " + _("Se omitieron: %(who)s.") % {"who": recipients.skip_text()}
             raise InvalidInput(text, field_errors={"lists": [_("Elija destinatarios.")]})
-        _data, sha = rendered_docx(version)
+        files = _attachment_fields(version, attachment_format)
         distribution = Distribution.objects.create(
             request=current,
             version=version,
@@ -185,8 +187,8 @@ def distribute(
             subject=subject,
             message=message,
             list_names=sorted(item.name for item in lists),
-            attachment_name=docx_filename(version),
-            attachment_sha256=sha,
+            attachment_format=attachment_format,
+            **files,
         )
         Delivery.objects.bulk_create(
             Delivery(
@@ -209,7 +211,9 @@ def distribute(
             data={
                 "distribution": distribution.pk,
                 "version": version.number,
-                "file_sha256": sha,
+                "file_sha256": files["attachment_sha256"],
+                "pdf_sha256": files["pdf_sha256"],
+                "format": attachment_format,
                 "lists": distribution.list_names,
                 "recipients": len(recipients.chosen),
                 "skipped": len(recipients.skipped),
@@ -219,6 +223,44 @@ def distribute(
         if enqueue:
             _enqueue(distribution.pk, None)
     return distribution, recipients
+
+
+def _attachment_fields(version: DocumentVersion, attachment_format: str) -> dict:
+    """The names and hashes of the files the sender chose. The signed PDF must be ready:
+    a press release is not sent with a document that is not there."""
+    if attachment_format not in Distribution.Format.values:
+        raise InvalidInput(_("Elija qué adjuntar: el PDF firmado, el DOCX o ambos."))
+    fields = {"attachment_name": "", "attachment_sha256": "", "pdf_name": "", "pdf_sha256": ""}
+    if attachment_format in (Distribution.Format.DOCX, Distribution.Format.BOTH):
+        _data, sha = rendered_docx(version)
+        fields.update(attachment_name=docx_filename(version), attachment_sha256=sha)
+    if attachment_format in (Distribution.Format.PDF, Distribution.Format.BOTH):
+        try:
+            _data, record = official.official_pdf(version)
+        except official.OfficialPdfUnavailable as error:
+            raise InvalidInput(
+                _("El PDF firmado de la nota aún no está disponible: envíe el DOCX o espere a que se genere."),
+                field_errors={"attachment_format": [str(error)]},
+            ) from error
+        fields.update(pdf_name=official.pdf_filename(version), pdf_sha256=record.sha256)
+    return fields
+
+
+def _attachments(distribution: Distribution) -> list[tuple[str, bytes, str]]:
+    """The files to attach, each read back and checked against the hash recorded when the
+    press release was sent."""
+    files = []
+    if distribution.attachment_sha256:
+        data, sha = rendered_docx(distribution.version)
+        if sha != distribution.attachment_sha256:
+            raise ValueError(_("el DOCX publicado no coincide con el hash registrado al difundirlo"))
+        files.append((distribution.attachment_name, data, DOCX_TYPE))
+    if distribution.pdf_sha256:
+        data, record = official.official_pdf(distribution.version)
+        if record.sha256 != distribution.pdf_sha256:
+            raise ValueError(_("el PDF firmado no coincide con el hash registrado al difundirlo"))
+        files.append((distribution.pdf_name, data, "application/pdf"))
+    return files
 
 
 def _enqueue(distribution_id: int, delivery_ids: list[int] | None) -> None:
@@ -304,9 +346,7 @@ def deliver(distribution_id: int, delivery_ids: list[int] | None = None, *, conn
                 failed.append({"delivery": delivery_id, "error": reason[:200]})
 
     try:
-        data, sha = rendered_docx(distribution.version)
-        if sha != distribution.attachment_sha256:
-            raise ValueError(_("el DOCX publicado no coincide con el hash registrado al difundirlo"))
+        files = _attachments(distribution)
     except Exception as error:
         logger.exception("distribution %s: no attachment", distribution_id)
         fail_all(_("No se pudo preparar el adjunto: %(error)s") % {"error": _describe(error)})
@@ -335,7 +375,8 @@ def deliver(distribution_id: int, delivery_ids: list[int] | None = None, *, conn
                 to=[email],
                 connection=connection,
             )
-            message.attach(distribution.attachment_name, data, DOCX_TYPE)
+            for name, data, content_type in files:
+                message.attach(name, data, content_type)
             try:
                 if not message.send():
                     raise RuntimeError(_("el servidor de correo no aceptó el mensaje"))

@@ -30,6 +30,7 @@ HEADER = [
     "Intentos",
     "Entregado al servidor de correo",
     "Error",
+    "SHA-256 del PDF firmado adjunto",
 ]
 
 
@@ -75,6 +76,7 @@ def distribution_csv(material_request, redactor=None) -> bytes | None:
             delivery.attempts,
             _when(delivery.sent_at),
             text(delivery.error),
+            distribution.pdf_sha256,
         ]
         if redactor is not None:
             redactor.hidden += 1  # the email

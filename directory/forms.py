@@ -10,6 +10,7 @@ from .models import (
     NOTES_MAX,
     ContactKind,
     CoverageArea,
+    Distribution,
     DistributionList,
     ImportBatch,
     InstitutionalContact,
@@ -181,6 +182,17 @@ class DistributeForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    attachment_format = forms.ChoiceField(
+        label=_("Adjuntar"),
+        required=False,  # a form sent without it (an older page) attaches the DOCX, as before
+        choices=Distribution.Format.choices,
+        initial=Distribution.Format.PDF,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "El PDF firmado lleva el código de verificación y la firma de la municipalidad; "
+            "el DOCX, el texto editable para los medios."
+        ),
+    )
     subject = forms.CharField(label=_("Asunto"), max_length=SUBJECT_MAX)
     message = forms.CharField(
         label=_("Mensaje (opcional)"),
@@ -221,4 +233,5 @@ class DistributeForm(forms.Form):
             "contacts": list(data["contacts"]),
             "subject": data["subject"],
             "message": data["message"],
+            "attachment_format": data["attachment_format"] or Distribution.Format.DOCX,
         }

@@ -203,8 +203,19 @@ class Distribution(models.Model):
     subject = models.CharField(_("asunto"), max_length=200)
     message = models.TextField(_("mensaje"), blank=True, validators=[MaxLengthValidator(MESSAGE_MAX)])
     list_names = models.JSONField(_("listas"), default=list, blank=True)
-    attachment_name = models.CharField(_("adjunto"), max_length=200)
-    attachment_sha256 = models.CharField(_("SHA-256 del adjunto"), max_length=64)
+
+    class Format(models.TextChoices):
+        DOCX = "docx", _("DOCX")
+        PDF = "pdf", _("PDF firmado")
+        BOTH = "ambos", _("PDF firmado y DOCX")
+
+    # What the emails carry (the sender chooses): the DOCX's name and hash in attachment_*
+    # (empty when only the PDF went), the signed PDF's in pdf_* (empty when it did not).
+    attachment_format = models.CharField(_("adjuntos"), max_length=10, choices=Format.choices, default=Format.DOCX)
+    attachment_name = models.CharField(_("adjunto"), max_length=200, blank=True)
+    attachment_sha256 = models.CharField(_("SHA-256 del adjunto"), max_length=64, blank=True)
+    pdf_name = models.CharField(_("PDF adjunto"), max_length=200, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 del PDF adjunto"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("difusión")

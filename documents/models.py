@@ -85,3 +85,57 @@ class RenderedDocument(WriteOnceModel):
 
     def __str__(self):
         return f"{self.version} · {self.sha256[:12]}"
+
+
+# The versions that are official documents: approved, or published (which carries the
+# approval of the text it publishes). Each gets a verification code and a signed PDF.
+OFFICIAL_REASONS = (Reason.APPROVE, Reason.URGENT_PUBLISH, Reason.PUBLISH)
+PUBLICATION_REASONS = (Reason.PUBLISH, Reason.URGENT_PUBLISH)
+
+
+def official_pdf_path(instance, filename):
+    return filename
+
+
+class OfficialDocument(models.Model):
+    """The signed PDF of an approved or published version, and the code that finds it.
+
+    Written by the task that produces the PDF (documents.official), after the change that
+    made the version committed: a failure (LibreOffice missing, a wrong passphrase) never
+    undoes an approval. It goes pendiente → generando → listo, or fallido with the error
+    the office reads, and back to pendiente on a retry. Once listo, its file is stored
+    under its SHA-256 and verified each time it is read back."""
+
+    class Status(models.TextChoices):
+        PENDING = "pendiente", _("Pendiente")
+        WORKING = "generando", _("Generando")
+        DONE = "listo", _("Listo")
+        FAILED = "fallido", _("Fallido")
+
+    version = models.OneToOneField(
+        DocumentVersion, on_delete=models.PROTECT, related_name="official", verbose_name=_("versión")
+    )
+    code = models.CharField(_("código de verificación"), max_length=20, unique=True)
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("PDF firmado"), upload_to=official_pdf_path, max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256 del PDF"), max_length=64, blank=True, db_index=True)
+    size = models.PositiveIntegerField(_("tamaño (bytes)"), default=0)
+    pdfa = models.CharField(_("conformidad PDF/A"), max_length=10, blank=True)
+    signer = models.CharField(_("firmado por (certificado)"), max_length=300, blank=True)
+    signed_at = models.DateTimeField(_("firmado"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("intentos"), default=0)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("documento oficial (PDF firmado)")
+        verbose_name_plural = _("documentos oficiales (PDF firmados)")
+        indexes = [models.Index(fields=["status", "updated_at"], name="official_status_updated")]
+
+    def __str__(self):
+        return f"{self.version} · {self.code}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.sha256)

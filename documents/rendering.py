@@ -26,15 +26,14 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.run import Run
 
+from organization.logos import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC
 from workflows.models import Kind, State
 
 from .snapshots import approval_lines, money, spanish_date, spanish_datetime, state_label
+from .verification import qr_png, verification_code, verification_url
 
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
 
 DRAFT_MARK = "BORRADOR"
 APPROVED_MARK = "APROBADO"
@@ -80,6 +79,16 @@ class Frozen:
         if not self.approval:
             return []
         return [APPROVED_MARK, URGENT_MARK] if self.approval.get("urgent") else [APPROVED_MARK]
+
+    @property
+    def verification(self) -> tuple[str, str] | None:
+        """The code and the address its QR holds, for an approved or published version
+        whose snapshot froze the site's address (drafts and older versions carry none)."""
+        base = self.snapshot.get("verify_base")
+        if base is None or not self.approval or self.state not in (State.APPROVED, State.PUBLISHED):
+            return None
+        code = verification_code(self.snapshot_sha256, self.number)
+        return code, verification_url(code, base)
 
 
 def render_docx(version) -> bytes:
@@ -189,12 +198,18 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _logo_bytes(logo: dict | None) -> bytes | None:
-    """The logo frozen in the snapshot, if the file still has the same hash."""
+    """The logo frozen in the snapshot, if its file still has the same hash: in storage
+    (uploaded by the administrator, organization.logos) or, in versions made before
+    uploads existed, at a path on disk."""
     if not logo:
         return None
     try:
-        with open(logo["path"], "rb") as handle:
-            data = handle.read(LOGO_MAX_BYTES + 1)
+        if logo.get("storage"):
+            with default_storage.open(logo["storage"], "rb") as handle:
+                data = handle.read(LOGO_MAX_BYTES + 1)
+        else:
+            with open(logo["path"], "rb") as handle:
+                data = handle.read(LOGO_MAX_BYTES + 1)
     except (OSError, KeyError):
         return None
     if hashlib.sha256(data).hexdigest() != logo.get("sha256"):
@@ -238,6 +253,42 @@ def _header_footer(document, frozen: Frozen) -> None:
     _field(footer, "NUMPAGES")
     for run in footer.runs:
         run.font.size = Pt(8)
+    if frozen.verification:
+        _verification_footer(section.footer, *frozen.verification)
+
+
+QR_SIZE = Cm(2.0)
+
+
+def _verification_footer(footer, code: str, url: str) -> None:
+    """The QR on the left, the code and the address to type on the right, above the page
+    numbers (so a text extractor reads the page line whole, whatever the layout's type size)."""
+    table = footer.add_table(rows=1, cols=2, width=Cm(16))
+    footer.paragraphs[0]._p.addprevious(table._tbl)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (Cm(2.6), Cm(13.4))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    qr_cell, text_cell = table.rows[0].cells
+    qr_cell.width, text_cell.width = widths
+    qr_cell.paragraphs[0].add_run().add_picture(io.BytesIO(qr_png(url)), width=QR_SIZE, height=QR_SIZE)
+    first = text_cell.paragraphs[0]
+    label = first.add_run("Código de verificación: ")
+    label.font.size = Pt(8)
+    value = first.add_run(code)
+    value.bold = True
+    value.font.size = Pt(11)
+    second = text_cell.add_paragraph()
+    second.add_run("Verifique este documento en:").font.size = Pt(7)
+    address = text_cell.add_paragraph()
+    address.add_run(url).font.size = Pt(7)
+    third = text_cell.add_paragraph()
+    note = third.add_run(
+        "Escanee el código QR o escriba el código en la página de verificación: verá quién lo aprobó, "
+        "su hash y el PDF firmado publicado."
+    )
+    note.font.size = Pt(7)
 
 
 def _core_properties(document, frozen: Frozen) -> None:
@@ -570,6 +621,11 @@ LAYOUTS = {
 def add_page_field(paragraph, instruction: str) -> None:
     """A PAGE or NUMPAGES field, as in the versions' footers."""
     _field(paragraph, instruction)
+
+
+def logo_bytes(logo: dict | None) -> bytes | None:
+    """The bytes of a frozen logo ({"storage", "sha256"}), checked against its hash."""
+    return _logo_bytes(logo)
 
 
 def facts_table(document, rows):

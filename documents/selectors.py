@@ -14,7 +14,7 @@ SHOWN_AS_IMAGE = frozenset({"image/png", "image/jpeg"})
 def versions_of(material_request):
     return (
         DocumentVersion.objects.filter(request=material_request)
-        .select_related("created_by", "rendered")
+        .select_related("created_by", "rendered", "official")
         .order_by("-number")
     )
 

@@ -14,11 +14,12 @@ from django.utils.text import get_valid_filename
 from audit.services import record_event
 from core import taskqueue
 from organization.roles import Role
-from organization.selectors import municipality_name, roles_of
+from organization.selectors import current_logo, municipality_name, roles_of
 
 from . import snapshots, tasks
-from .models import APPROVAL_REASONS, DocumentVersion, Reason, RenderedDocument
-from .rendering import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC, render_docx
+from .models import APPROVAL_REASONS, OFFICIAL_REASONS, DocumentVersion, Reason, RenderedDocument
+from .rendering import render_docx
+from .verification import site_base
 
 
 class DocumentIntegrityError(Exception):
@@ -55,20 +56,14 @@ def _approval_block(material_request, content: dict, number: int) -> dict:
     return block
 
 
-def _logo() -> dict | None:
-    """The configured logo (settings.MUNICIPALITY_LOGO: a PNG or JPEG file path), frozen
-    by its hash; None, and a text-only header, when none is configured or usable."""
-    path = getattr(settings, "MUNICIPALITY_LOGO", "")
-    if not path:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(LOGO_MAX_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > LOGO_MAX_BYTES or not data.startswith((PNG_MAGIC, JPEG_MAGIC)):
-        return None
-    return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest()}
+def _logo(material_request) -> dict | None:
+    """The coat of arms the administrator uploaded (organization.logos), frozen by its
+    storage name and hash; None, and a text-only header, without one."""
+    unit = material_request.unit
+    municipality = unit.municipality if unit is not None else None
+    if municipality is not None and municipality.logo_sha256 and municipality.logo.name:
+        return {"storage": municipality.logo.name, "sha256": municipality.logo_sha256}
+    return current_logo() if municipality is None else None
 
 
 def _municipality_of(material_request) -> str:
@@ -82,9 +77,13 @@ def _municipality_of(material_request) -> str:
 def build_snapshot(material_request, *, reason: str, number: int) -> dict:
     content = snapshots.build_content(material_request)
     snapshot = {"schema": snapshots.SCHEMA, "municipality": _municipality_of(material_request), "content": content}
-    logo = _logo()
+    logo = _logo(material_request)
     if logo:
         snapshot["logo"] = logo
+    if reason in OFFICIAL_REASONS:
+        # Frozen so the document's QR (documents.verification) points where the site was
+        # when the version was made, and the DOCX stays the same bytes if the site moves.
+        snapshot["verify_base"] = site_base()
     if reason in APPROVAL_REASONS:
         snapshot["approval"] = _approval_block(material_request, content, number)
     elif reason == Reason.PUBLISH:
@@ -130,6 +129,10 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
     # Render its DOCX in the background once the change commits: the first download is
     # then instant (and still renders it itself if the task has not run yet).
     taskqueue.on_commit_enqueue(tasks.render_version_docx, version.pk)
+    if reason in OFFICIAL_REASONS and settings.DOCUMENT_PDF_AUTO:
+        # Its signed PDF too (documents.official): slow, and allowed to fail without
+        # undoing the change: it runs after the commit, and can be retried.
+        taskqueue.on_commit_enqueue(tasks.produce_official_pdf, version.pk)
     return version
 
 

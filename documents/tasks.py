@@ -17,3 +17,21 @@ def render_version_docx(version_id: int) -> str:
         return "versión inexistente"
     _data, sha = rendered_docx(version)
     return sha
+
+
+@shared_task
+def produce_official_pdf(version_id: int) -> str:
+    """The signed PDF of an approved or published version (documents.official). Idempotent:
+    a PDF already made, or being made by another worker, is left alone."""
+    from .official import produce
+
+    record = produce(version_id)
+    return record.status if record is not None else "sin PDF"
+
+
+@shared_task
+def sweep_official_pdfs() -> dict:
+    """Periodic: PDFs not made yet, failures due for a retry, abandoned ones."""
+    from .official import sweep
+
+    return sweep()

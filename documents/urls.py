@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/versiones/revision/", views.version_review, name="version_review"),
     path("<int:pk>/versiones/comparar/", views.version_compare, name="version_compare"),
     path("<int:pk>/versiones/<int:number>/docx/", views.version_docx, name="version_docx"),
+    path("<int:pk>/versiones/<int:number>/pdf/", views.version_pdf, name="version_pdf"),
+    path("<int:pk>/versiones/<int:number>/pdf/reintentar/", views.version_pdf_retry, name="version_pdf_retry"),
 ]

@@ -4,14 +4,18 @@ what an approver decides on (a fragment for the decision dialogs).
 Every page first asks whether the user may see the request: 404 otherwise, whether
 it exists or not."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from workflows import selectors as request_selectors
+from workflows.exceptions import WorkflowError
 
-from . import comparison, selectors
+from . import comparison, official, selectors
 from .services import docx_filename, download_docx
 from .snapshots import state_label
 
@@ -23,12 +27,23 @@ def version_list(request, pk):
     material_request = request_selectors.get_visible_request(request.user, pk)
     versions = list(selectors.versions_of(material_request))
     rows = [
-        {"version": version, "state_label": state_label(material_request.kind, version.state)} for version in versions
+        {
+            "version": version,
+            "state_label": state_label(material_request.kind, version.state),
+            "official": getattr(version, "official", None),
+            "is_official": official.is_official(version),
+        }
+        for version in versions
     ]
     return render(
         request,
         "documents/version_list.html",
-        {"material_request": material_request, "rows": rows, "numbers": [version.number for version in versions]},
+        {
+            "material_request": material_request,
+            "rows": rows,
+            "numbers": [version.number for version in versions],
+            "may_retry_pdf": official.may_retry(request.user),
+        },
     )
 
 
@@ -42,6 +57,53 @@ def version_docx(request, pk, number):
     response["X-Content-SHA256"] = sha
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+PDF_TYPE = "application/pdf"
+
+
+@login_required
+def version_pdf(request, pk, number):
+    """The version's signed PDF, for whoever may see the request (404 otherwise); audited."""
+    material_request = request_selectors.get_visible_request(request.user, pk)
+    version = selectors.get_version(material_request, number)
+    try:
+        data, record = official.download_pdf(request.user, version)
+    except official.OfficialPdfUnavailable as error:
+        return render(
+            request,
+            "documents/pdf_unavailable.html",
+            {"material_request": material_request, "version": version, "message": str(error)},
+            status=404,
+        )
+    response = HttpResponse(data, content_type=PDF_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{official.pdf_filename(version)}"'
+    response["X-Content-SHA256"] = record.sha256
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def version_pdf_retry(request, pk, number):
+    """The office asks again for a PDF that could not be made."""
+    material_request = request_selectors.get_visible_request(request.user, pk)
+    version = selectors.get_version(material_request, number)
+    try:
+        official.retry(request.user, version)
+    except PermissionDenied:
+        raise
+    except WorkflowError as error:
+        return render(
+            request,
+            "documents/pdf_unavailable.html",
+            {"material_request": material_request, "version": version, "message": error.message},
+            status=error.status_code,
+        )
+    messages.success(
+        request, _("Se volvió a pedir el PDF firmado de la versión %(number)d.") % {"number": version.number}
+    )
+    return redirect("workflows:version_list", pk=material_request.pk)
 
 
 def _version_number(value):

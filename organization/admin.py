@@ -1,9 +1,43 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import ReadOnlyAdminMixin
 
+from .logos import LOGO_MAX_BYTES, InvalidLogo, check_logo
 from .models import Delegation, Membership, Municipality, Unit
-from .services import sync_unit_group
+from .services import remove_logo, set_logo, sync_unit_group
+
+
+class MunicipalityForm(forms.ModelForm):
+    """The coat of arms is uploaded here, checked by content (organization.logos) before the
+    municipality is saved; the service stores it under its hash and audits the change."""
+
+    logo_upload = forms.FileField(
+        label=_("Escudo o logotipo (PNG o JPEG)"),
+        required=False,
+        help_text=_(
+            "Aparece en el encabezado de los documentos (DOCX y PDF), las páginas públicas y el informe "
+            "mensual. Máximo %(mb)d MB y 4000 píxeles por lado; no se admite SVG."
+        )
+        % {"mb": LOGO_MAX_BYTES // (1024 * 1024)},
+    )
+    remove_logo = forms.BooleanField(label=_("Quitar el escudo"), required=False)
+    website = forms.URLField(label=_("sitio web"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Municipality
+        fields = ["name", "short_name", "address", "phone", "email", "website"]
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        if upload:
+            try:
+                check_logo(upload)
+            except InvalidLogo as error:
+                raise forms.ValidationError(str(error)) from error
+            upload.seek(0)
+        return upload
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,7 +48,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "email"]
+    form = MunicipalityForm
+    list_display = ["name", "short_name", "email", "logo_sha256"]
+    readonly_fields = ["logo", "logo_sha256"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("logo_upload"):
+            set_logo(request.user, obj, form.cleaned_data["logo_upload"])
+        elif form.cleaned_data.get("remove_logo") and obj.logo_sha256:
+            remove_logo(request.user, obj)
 
 
 @admin.register(Unit)

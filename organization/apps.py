@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 AUDIT_ACTIONS = {
     "delegate": _("Encargatura otorgada"),
     "revoke_delegation": _("Encargatura revocada"),
+    "logo_change": _("Cambio del escudo de la municipalidad"),
 }
 
 

@@ -13,6 +13,10 @@ class Municipality(models.Model):
     phone = models.CharField(_("teléfono"), max_length=50, blank=True)
     email = models.EmailField(_("correo"), blank=True)
     website = models.URLField(_("sitio web"), blank=True)
+    # The coat of arms, checked by organization.logos and stored under its hash; set through
+    # organization.services.set_logo (the admin's form), never assigned directly.
+    logo = models.FileField(_("escudo o logotipo"), max_length=200, blank=True, editable=False)
+    logo_sha256 = models.CharField(_("SHA-256 del escudo"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("municipalidad")

@@ -89,3 +89,25 @@ def delegators_for(user) -> list:
 
 def is_head_of(user, unit_id: int) -> bool:
     return user.is_authenticated and user.memberships.filter(unit_id=unit_id, is_head=True).exists()
+
+
+def current_logo() -> dict | None:
+    """The coat of arms documents freeze: its storage name and hash, or None."""
+    return municipality_facts()["logo"]
+
+
+def municipality_facts() -> dict:
+    """The name and the coat of arms (frozen form and public address) in one query: what
+    every page's header and every document's header show."""
+    row = Municipality.objects.order_by("pk").values("name", "logo", "logo_sha256").first()
+    if row is None:
+        return {"name": settings.MUNICIPALITY_NAME, "logo": None, "logo_url": ""}
+    if not (row["logo"] and row["logo_sha256"]):
+        return {"name": row["name"], "logo": None, "logo_url": ""}
+    from django.urls import reverse
+
+    return {
+        "name": row["name"],
+        "logo": {"storage": row["logo"], "sha256": row["logo_sha256"]},
+        "logo_url": reverse("public:logo", kwargs={"sha256": row["logo_sha256"]}),
+    }

@@ -207,3 +207,44 @@ def revoke_delegation(actor, delegation: Delegation, *, reason: str) -> Delegati
         delegation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
         record_event(actor=actor, action="revoke_delegation", target=delegation, comment=reason)
     return delegation
+
+
+def set_logo(actor, municipality: Municipality, upload) -> Municipality:
+    """Check and store the municipality's coat of arms (organization.logos), audited. The
+    previous file stays: versions that froze it keep rendering with it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .logos import check_logo
+
+    checked = check_logo(upload)  # InvalidLogo, with a Spanish message, before anything is kept
+    name = checked.storage_name
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(checked.data))
+    with transaction.atomic():
+        municipality.logo.name = name
+        municipality.logo_sha256 = checked.sha256
+        municipality.save(update_fields=["logo", "logo_sha256"])
+        record_event(
+            actor=actor,
+            action="logo_change",
+            target=municipality,
+            data={
+                "sha256": checked.sha256,
+                "size": len(checked.data),
+                "width": checked.width,
+                "height": checked.height,
+            },
+        )
+    return municipality
+
+
+def remove_logo(actor, municipality: Municipality) -> Municipality:
+    """Back to a header without a coat of arms (documents already made keep theirs)."""
+    with transaction.atomic():
+        previous = municipality.logo_sha256
+        municipality.logo.name = ""
+        municipality.logo_sha256 = ""
+        municipality.save(update_fields=["logo", "logo_sha256"])
+        record_event(actor=actor, action="logo_change", target=municipality, data={"removed": previous})
+    return municipality

@@ -147,7 +147,7 @@ def archive_entries(requests, *, with_coverage=False) -> list[ArchiveEntry]:
     versions = {}
     for version in (
         DocumentVersion.objects.filter(request_id__in=ids, reason__in=PUBLISHED_REASONS)
-        .select_related("rendered")
+        .select_related("rendered", "official")
         .defer("snapshot")
         .order_by("request_id", "number")
     ):
@@ -198,7 +198,7 @@ def published_versions(material_request):
     publication and its regular one may both exist)."""
     return (
         DocumentVersion.objects.filter(request=material_request, reason__in=PUBLISHED_REASONS)
-        .select_related("rendered", "created_by")
+        .select_related("rendered", "created_by", "official")
         .defer("snapshot")
         .order_by("number")
     )

@@ -1,6 +1,9 @@
 """The dossier that answers a transparency request: a ZIP with every DOCX version of each
-request concerned, its audit trail as CSV, and a summary DOCX (who did what and when, each
-version's hash, the verification of each chain). Optionally with personal data hidden.
+request concerned, the signed PDF of each approved and published one, its audit trail as
+CSV, a summary DOCX (who did what and when, each version's hash, the verification of each
+chain) and a plain Spanish sheet on how anyone can verify a document (COMO-VERIFICAR.txt).
+Optionally with personal data hidden: the signed PDFs cannot be redacted without breaking
+their signature, so a redacted dossier carries only those already public (published).
 
 Built in a temporary file, step by step, so a large dossier never sits in memory and the
 page can show how far it got.
@@ -25,11 +28,14 @@ from audit.services import chain_for
 from audit.verification import verify_chain
 from directory.dossier import distribution_csv
 from directory.dossier import summary_line as distribution_summary
-from documents.models import DocumentVersion
+from documents import official
+from documents.models import PUBLICATION_REASONS, DocumentVersion
 from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
+from documents.verification import site_base
+from organization.selectors import municipality_name
 from workflows.display import decision_label
-from workflows.models import MaterialRequest
+from workflows.models import MaterialRequest, State
 from workflows.selectors import request_decisions
 
 # Columns of selectors.EXPORT_FIELDS that may carry personal data: the comment, the data,
@@ -53,6 +59,7 @@ class Part:
     break_text: str
     distribution_line: str = ""  # directory.dossier: the press release's sends, if any
     decisions: list = dataclasses.field(default_factory=list)  # workflows.Decision, oldest first
+    signed: list = dataclasses.field(default_factory=list)  # (version, OfficialDocument, file name)
 
 
 def _redacted_row(row, redactor: Redactor) -> tuple:
@@ -82,6 +89,72 @@ def _version_docx(version: DocumentVersion, redactor: Redactor | None) -> tuple[
     frozen = Frozen.of(version)
     redacted = dataclasses.replace(frozen, snapshot=redactor.deep(frozen.snapshot))
     return render_frozen(redacted), ""
+
+
+def _signed_pdf(version: DocumentVersion, material_request, redactor: Redactor | None):
+    """The version's signed PDF and its record, or None: not an official document, not made
+    yet, or (in a redacted dossier) not public, since a signed PDF cannot be redacted."""
+    if not official.is_official(version):
+        return None
+    if redactor is not None and not (
+        version.reason in PUBLICATION_REASONS and material_request.state in (State.PUBLISHED, State.WITHDRAWN)
+    ):
+        return None
+    try:
+        return official.official_pdf(version)
+    except official.OfficialPdfUnavailable:
+        return None
+
+
+def verification_sheet(parts: list[Part]) -> str:
+    """How anyone can check the documents of this dossier, in plain Spanish."""
+    site = site_base()
+    lines = [
+        "CÓMO VERIFICAR LOS DOCUMENTOS DE ESTE EXPEDIENTE",
+        "",
+        f"{municipality_name()}",
+        "",
+        "Cada documento aprobado o publicado por la municipalidad se entrega como PDF firmado",
+        "electrónicamente. Cualquier persona puede comprobar que el PDF que tiene es el que la",
+        "municipalidad aprobó, sin pedir nada a nadie:",
+        "",
+        "1. El código de verificación. Al pie de cada página figura un código como VER-7K2M-Q9XD.",
+        f"   Escríbalo en {site}/publico/verificar/ : si corresponde a un documento publicado, la",
+        "   página muestra su referencia, su título, quién lo aprobó y cuándo (y por encargo de quién),",
+        "   el hash de la versión y el PDF firmado para compararlo. Si el código no existe, el",
+        "   documento no fue publicado por la municipalidad.",
+        "",
+        "2. El código QR. Lleva a la misma página: escanéelo con la cámara del teléfono.",
+        "",
+        "3. El hash. El SHA-256 de su PDF debe ser el mismo que muestra la página de verificación",
+        "   (y que figura abajo). En Linux o Mac: sha256sum archivo.pdf",
+        "   En Windows: certutil -hashfile archivo.pdf SHA256",
+        "   También puede subir su PDF en la página de verificación: le dice si es idéntico y, si",
+        "   no lo es, qué cambia (el contenido, o la firma ausente o inválida).",
+        "",
+        "4. La firma electrónica. Abra el PDF con un lector que muestre firmas (Adobe Acrobat",
+        "   Reader, Okular; o pdfsig archivo.pdf en Linux): la firma debe ser válida, hecha con el",
+        "   certificado de la municipalidad, y el documento no debe haber sido modificado después de",
+        "   firmarse. Un solo byte cambiado invalida la firma.",
+        "",
+        "Documentos firmados de este expediente:",
+    ]
+    listed = False
+    for part in parts:
+        for version, record, name in part.signed:
+            listed = True
+            lines += [
+                "",
+                f"- {name}",
+                f"  Referencia: {part.material_request.reference}, versión {version.number}",
+                f"  Código de verificación: {record.code}",
+                f"  Página de verificación: {site}/publico/verificar/{record.code}/",
+                f"  SHA-256 del PDF: {record.sha256}",
+            ]
+    if not listed:
+        lines += ["", "(Este expediente no contiene PDF firmados.)"]
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, redactor: Redactor | None) -> bytes:
@@ -138,6 +211,21 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
             cells[2].text = timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M")
             cells[3].text = version.snapshot_sha256
             cells[4].text = file_hashes.get(version.pk, "")
+        if part.signed:
+            document.add_heading("Documentos oficiales firmados (PDF)", level=2)
+            signed = document.add_table(rows=1, cols=4)
+            signed.style = "Table Grid"
+            for cell, text in zip(
+                signed.rows[0].cells, ["N°", "Código de verificación", "SHA-256 del PDF", "Firmado por"], strict=True
+            ):
+                cell.text = text
+            for version, record, _name in part.signed:
+                cells = signed.add_row().cells
+                cells[0].text = str(version.number)
+                cells[1].text = record.code
+                cells[2].text = record.sha256
+                cells[3].text = record.signer
+            document.add_paragraph("Cómo verificarlos: vea COMO-VERIFICAR.txt en este expediente.")
         _decisions_table(document, part, redactor)
         document.add_heading("Registro de auditoría completo", level=2)
         trail = document.add_table(rows=1, cols=5)
@@ -252,6 +340,12 @@ def build(job, progress) -> tuple[str, str]:
                 data, sha = _version_docx(version, redactor)
                 file_hashes[version.pk] = sha or rendered_docx(version)[1]
                 archive.writestr(f"{folder}/versiones/{folder}-v{version.number}-{version.reason}.docx", data)
+                signed = _signed_pdf(version, part.material_request, redactor)
+                if signed is not None:
+                    pdf, record = signed
+                    name = f"{folder}/versiones/{folder}-v{version.number}-{version.reason}-firmado.pdf"
+                    archive.writestr(name, pdf)
+                    part.signed.append((version, record, name))
                 done += 1
                 progress(done, total)
             archive.writestr(f"{folder}/auditoria.csv", _csv_bytes(part.material_request, redactor))
@@ -261,6 +355,7 @@ def build(job, progress) -> tuple[str, str]:
             done += 1
             progress(done, total)
         archive.writestr("resumen.docx", _summary_docx(job, parts, file_hashes, context, redactor))
+        archive.writestr("COMO-VERIFICAR.txt", verification_sheet(parts).encode("utf-8"))
         progress(total, total)
     stem = context["transparency"].reference if context.get("transparency") else requests[0].reference
     suffix = "-reservado" if redactor is not None else ""

@@ -25,7 +25,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from documents.models import DocumentVersion, Reason
+from documents.models import DocumentVersion, OfficialDocument, Reason
+from documents.verification import normalize_code
 from organization.models import Unit
 from organization.roles import Role
 from workflows.models import (
@@ -182,6 +183,8 @@ class PublishedVersion:
     created_at: datetime
     snapshot_sha256: str
     docx_sha256: str  # "" until the DOCX is first rendered
+    code: str = ""  # its verification code, once its official document exists
+    pdf_sha256: str = ""  # "" until its signed PDF is ready
 
 
 @dataclass
@@ -396,15 +399,22 @@ def _published_version(material_request) -> PublishedVersion | None:
     """The version frozen when the material was published (one query)."""
     version = (
         DocumentVersion.objects.filter(request=material_request, reason__in=PUBLICATION_REASONS)
-        .select_related("rendered")
+        .select_related("rendered", "official")
         .order_by("-number")
         .first()
     )
     if version is None:
         return None
     rendered = getattr(version, "rendered", None)
+    record = getattr(version, "official", None)
     return PublishedVersion(
-        version.pk, version.number, version.created_at, version.snapshot_sha256, rendered.sha256 if rendered else ""
+        version.pk,
+        version.number,
+        version.created_at,
+        version.snapshot_sha256,
+        rendered.sha256 if rendered else "",
+        record.code if record else "",
+        record.sha256 if record is not None and record.is_ready else "",
     )
 
 
@@ -461,6 +471,80 @@ def get_public_item(reference: str) -> PublicItem:
         updated_at=material_request.updated_at,
         chain=_chain(material_request, decisions),
         version=_published_version(material_request),
+    )
+
+
+# --- an official document, by its verification code -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicDocument:
+    """What the verification page may say about a code: the published version it names,
+    its signed PDF (when ready) and the public record of its request."""
+
+    code: str
+    version_pk: int
+    version_number: int
+    version_created_at: datetime
+    snapshot_sha256: str
+    pdf_ready: bool
+    pdf_sha256: str
+    pdf_size: int
+    pdfa: str
+    signer: str
+    signed_at: datetime | None
+    item: PublicItem
+
+
+def public_official_documents():
+    """The official documents the public may know of: the versions frozen at publication of
+    what is public. An approved version, and anything never published, is not among them."""
+    return OfficialDocument.objects.filter(
+        version__reason__in=PUBLICATION_REASONS,
+        version__request__state__in=PUBLIC_STATES,
+        version__request__published_at__isnull=False,
+    )
+
+
+def get_public_document(code: str) -> PublicDocument:
+    """The published document a code names (one query, then the item's four). Unknown
+    codes and codes of versions never published answer the same 404."""
+    canonical = normalize_code(code)
+    record = (
+        public_official_documents().select_related("version__request").filter(code=canonical).first()
+        if canonical
+        else None
+    )
+    if record is None:
+        raise Http404(_("Ese código no corresponde a ningún documento publicado."))
+    version = record.version
+    return PublicDocument(
+        code=record.code,
+        version_pk=version.pk,
+        version_number=version.number,
+        version_created_at=version.created_at,
+        snapshot_sha256=version.snapshot_sha256,
+        pdf_ready=record.is_ready,
+        pdf_sha256=record.sha256 if record.is_ready else "",
+        pdf_size=record.size,
+        pdfa=record.pdfa,
+        signer=record.signer,
+        signed_at=record.signed_at,
+        item=get_public_item(version.request.reference),
+    )
+
+
+def public_document_by_pdf_hash(sha256: str) -> str:
+    """The code of the published document whose signed PDF has this hash, or "" (an upload
+    that is another of the municipality's documents is told which one)."""
+    if not sha256:
+        return ""
+    return (
+        public_official_documents()
+        .filter(sha256=sha256, status=OfficialDocument.Status.DONE)
+        .values_list("code", flat=True)
+        .first()
+        or ""
     )
 
 

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from django import forms
 from django.conf import settings
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from documents.models import DocumentVersion
 from documents.services import rendered_docx
+from organization.logos import LOGO_MAX_BYTES, PNG_MAGIC
+from organization.selectors import current_municipality
 from workflows.models import Kind
 
 from . import public_selectors as selectors
@@ -62,6 +65,28 @@ def public_list(request):
         {"filter_form": form, "page": page, "query": query.urlencode()},
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+def municipality_logo(request, sha256):
+    """The coat of arms, by its hash: only the one in use, checked against its hash, and
+    cached for good by browsers (a new logo has a new address)."""
+    municipality = current_municipality()
+    if municipality is None or not municipality.logo_sha256 or municipality.logo_sha256 != sha256:
+        raise Http404(_("No existe ese escudo."))
+    try:
+        with default_storage.open(municipality.logo.name, "rb") as handle:
+            data = handle.read(LOGO_MAX_BYTES + 1)
+    except OSError as error:
+        raise Http404(_("No existe ese escudo.")) from error
+    if hashlib.sha256(data).hexdigest() != sha256:
+        logger.error("the stored logo does not match its hash %s", sha256)
+        raise Http404(_("No existe ese escudo."))
+    content_type = "image/png" if data.startswith(PNG_MAGIC) else "image/jpeg"
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _canonical_or_404(reference: str):
@@ -138,11 +163,11 @@ def verify_copy(request, reference):
         declared = 0
     if declared > VERIFY_MAX_BYTES + VERIFY_ENVELOPE_BYTES:
         item = _with_docx_hash(selectors.get_public_item(reference))
-        return _render_detail(request, item, verify_error=_too_large(), status=400)
+        return _render_detail(request, item, verify_error=too_large(), status=400)
     return _verify_checked(request, reference)
 
 
-def _too_large() -> str:
+def too_large() -> str:
     return _("El archivo es demasiado grande: el máximo es %(mb)d MB.") % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}
 
 
@@ -156,7 +181,7 @@ def _verify_checked(request, reference):
         )
     sha, size = _sha256_of_upload(upload)
     if not sha:
-        return _render_detail(request, item, verify_error=_too_large(), status=400)
+        return _render_detail(request, item, verify_error=too_large(), status=400)
     if item.version is None or not item.version.docx_sha256:
         return _render_detail(
             request,

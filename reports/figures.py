@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone, translation
 
 from organization.models import Unit
-from organization.selectors import municipality_name
+from organization.selectors import municipality_facts
 from press.models import Tone
 from press.selectors import coverage_summary
 from transparency.models import OPEN_STATES as TRANSPARENCY_OPEN_STATES
@@ -178,10 +178,13 @@ def _compute(period: Period, today: date) -> dict:
     # 3. The units (every active one, so a unit that asked for nothing shows a zero).
     units = {row["pk"]: row["name"] for row in Unit.objects.filter(is_active=True).values("pk", "name")}
 
+    facts = municipality_facts()
     figures = {
         "schema": SCHEMA,
         # 4. The municipality's name, for the document's header.
-        "municipality": municipality_name(),
+        "municipality": facts["name"],
+        # And its coat of arms, when the administrator uploaded one.
+        **({"logo": facts["logo"]} if facts["logo"] else {}),
         "period": {
             "kind": str(period.kind),
             "start": period.start.isoformat(),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-from documents.rendering import add_page_field, blank_document, facts_table, save_deterministic
+from documents.rendering import add_page_field, blank_document, facts_table, logo_bytes, save_deterministic
 from documents.snapshots import sha256_of, spanish_date, spanish_datetime
 
 from .charts import coverage_by_tone_chart, requests_by_unit_chart
@@ -59,6 +59,11 @@ def _header_footer(document, figures: dict) -> None:
     section = document.sections[0]
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    logo = logo_bytes(figures.get("logo"))
+    if logo:
+        header.add_run().add_picture(io.BytesIO(logo), height=Cm(1.5))
+        header = section.header.add_paragraph()
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     name = header.add_run(figures.get("municipality", ""))
     name.bold = True
     name.font.size = Pt(12)

@@ -5,7 +5,16 @@
 # the scale-out suite, which starts its own servers on loopback in temporary directories.
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core redis-server postgresql libreoffice-writer-nogui poppler-utils)
+#
+# --runtime (make run): only what the running application needs: LibreOffice to make the
+# official PDFs (documents/pdf.py), poppler-utils (pdfsig, pdftotext: verifying a signed PDF
+# by hand, docs/OPERATIONS.md) and the fonts the documents use, embedded in the PDFs.
+runtime=(libreoffice-writer-nogui poppler-utils fonts-dejavu-core)
+if [ "${1:-}" = "--runtime" ]; then
+  packages=("${runtime[@]}")
+else
+  packages=(chromium redis-server postgresql "${runtime[@]}")
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -266,6 +266,17 @@ def expect_download(username, obj):
     return expect_detail(username, obj)
 
 
+def expect_pdf_retry(username, obj):
+    """Asking for a signed PDF again: the office (revisor, gerente, publicador) among those who
+    may see the request; a first version is never an approved one, so the office is told so
+    (409) and nothing is made (tests/documents/test_official.py)."""
+    if username == ANONYMOUS:
+        return LOGIN
+    if not may_view(username, obj):
+        return 404
+    return 409 if PEOPLE[username].roles & {REVISOR, GERENTE, PUBLICADOR} else 403
+
+
 def expect_archive_entry(username, obj):
     """The press archive holds what was published (withdrawn too): whoever may see the
     request; 404 for the rest, and for requests never published (tests/press)."""
@@ -336,6 +347,14 @@ OBJECT_URLS = {
     "workflows:version_compare": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_review": ObjectURL(("pk",), "GET", expect_detail),
     "workflows:version_docx": ObjectURL(("pk", "number"), "GET", expect_download),
+    # The signed PDF: no PDF is made in this dataset, so nobody gets one (404 for all, never
+    # a file nor a 500); who gets it once made, and who may retry it: tests/documents/test_official.py.
+    "workflows:version_pdf": ObjectURL(
+        ("pk", "number"), "GET", lambda username, obj: LOGIN if username == ANONYMOUS else 404
+    ),
+    "workflows:version_pdf_retry": ObjectURL(
+        ("pk", "number"), "POST", lambda username, obj: expect_pdf_retry(username, obj)
+    ),
     # The press archive's entry for one request (tests/press/test_archive.py).
     "press:archive_entry": ObjectURL(("pk",), "GET", expect_archive_entry),
     # Coverage items, not requests: tests/press/test_permissions.py.
@@ -645,6 +664,17 @@ PLAIN_URLS = {
     "public:verify": [
         Probe("POST", lambda username: 404, kwargs={"reference": "COM-1999-99999"}, data={}),
         Probe("GET", lambda username: 405, kwargs={"reference": "COM-1999-99999"}),
+    ],
+    # Official documents by their code (tests/documents/test_public_verification.py walks
+    # published, withdrawn, approved-only and unknown codes): no login, the same for everybody.
+    "public:verify_lookup": [Probe("GET", lambda username: 200)],
+    # The coat of arms, by its hash: none is uploaded here (tests/organization/test_logo.py).
+    "public:logo": [Probe("GET", lambda username: 404, kwargs={"sha256": "0" * 64})],
+    "public:verify_code": [Probe("GET", lambda username: 404, kwargs={"code": "VER-2345-6789"})],
+    "public:verify_pdf": [Probe("GET", lambda username: 404, kwargs={"code": "VER-2345-6789"})],
+    "public:verify_upload": [
+        Probe("POST", lambda username: 404, kwargs={"code": "VER-2345-6789"}, data={}),
+        Probe("GET", lambda username: 405, kwargs={"code": "VER-2345-6789"}),
     ],
     "organization:delegation_create": [
         # The administrator sees the delegations but has no approval power to delegate.
@@ -1030,6 +1060,7 @@ POST_DATA = {
     },
     "workflows:unschedule_publication": lambda dataset: {"reason": "Cambió la fecha del evento."},
     "directory:distribute": lambda dataset: {"subject": "Nota de prensa"},
+    "workflows:version_pdf_retry": lambda dataset: {},
 }
 REQUEST_URLS = sorted(name for name, spec in OBJECT_URLS.items() if spec.expect is not None)
 

@@ -229,6 +229,26 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # A .docx imported as a draft's body: checked as a zip (sizes, count, ratio) before parsing.
 DOCX_IMPORT_MAX_BYTES = env.int("DOCX_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 
+# --- Official documents: the signed PDF of every approved and published version --------------
+# (documents/official.py, docs/DEPLOY.md#signed-pdfs). LibreOffice headless converts the DOCX
+# (Debian's libreoffice-writer-nogui; LIBREOFFICE_PATH when soffice is not on the PATH),
+# each conversion bounded in time and output size. DOCUMENT_PDF_AUTO makes the PDF after
+# every approval and publication (the task queue) and lets the periodic job retry.
+DOCUMENT_PDF_AUTO = env.bool("DOCUMENT_PDF_AUTO", default=True)
+LIBREOFFICE_PATH = env.str("LIBREOFFICE_PATH", default="")
+PDF_CONVERT_TIMEOUT = env.int("PDF_CONVERT_TIMEOUT", default=120)
+PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=50 * 1024 * 1024)
+# The municipality's signing certificate (PKCS#12) and its passphrase, from the environment:
+# in Peru, a digital certificate under Ley 27269. The defaults are the demo certificate that
+# `seed_demo` makes ("CERTIFICADO DE DEMOSTRACIÓN — SIN VALOR LEGAL") and its public
+# passphrase; production.py has no defaults, and `manage.py check` warns about both.
+DEMO_SIGNING_CERTIFICATE = str(VAR_DIR / "firma" / "certificado-demostracion.p12")
+DEMO_SIGNING_PASSPHRASE = "demostracion-sin-valor-legal"
+DOCUMENT_SIGNING_CERTIFICATE = env.str("DOCUMENT_SIGNING_CERTIFICATE", default=DEMO_SIGNING_CERTIFICATE)
+DOCUMENT_SIGNING_PASSPHRASE = env.str("DOCUMENT_SIGNING_PASSPHRASE", default=DEMO_SIGNING_PASSPHRASE)
+# Where the signature says it was made (by default the municipality's name).
+DOCUMENT_SIGNING_LOCATION = env.str("DOCUMENT_SIGNING_LOCATION", default="")
+
 # Reference numbers people quote: COM-2026-00042.
 REQUEST_REFERENCE_PREFIX = env.str("REQUEST_REFERENCE_PREFIX", default="COM")
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Municipalidad Distrital de Pueblo Libre")
@@ -288,6 +308,7 @@ PERIODIC_JOBS = {
         "schedule": {"minute": "40", "hour": "7", "day_of_week": "mon-fri"},
     },
     "audit_checkpoint": {"task": "audit.tasks.daily_checkpoint", "schedule": {"minute": "55", "hour": "23"}},
+    "official_pdfs": {"task": "documents.tasks.sweep_official_pdfs", "schedule": {"minute": "*/10"}},
 }
 
 LOGGING = {

@@ -23,6 +23,11 @@ if len(AUDIT_CHECKPOINT_KEY) < 32 or AUDIT_CHECKPOINT_KEY in (DEV_AUDIT_CHECKPOI
         "AUDIT_CHECKPOINT_KEY es obligatoria en producción: al menos 32 caracteres al azar, distinta de SECRET_KEY."
     )
 
+# The signing certificate: no demo default in production. Missing or wrong, the office still
+# approves and the PDFs wait (documents/official.py); `manage.py check` warns.
+DOCUMENT_SIGNING_CERTIFICATE = env.str("DOCUMENT_SIGNING_CERTIFICATE", default="")
+DOCUMENT_SIGNING_PASSPHRASE = env.str("DOCUMENT_SIGNING_PASSPHRASE", default="")
+
 # Behind a TLS-terminating reverse proxy (nginx) that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

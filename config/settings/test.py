@@ -60,3 +60,10 @@ TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "sync")
 # Audit checkpoints: the public development key (base.py) and a fresh folder for the copy
 # outside the database; tests that check it give each test its own (tests/audit/conftest.py).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or tempfile.mkdtemp(prefix="pubs-checkpoints-"))
+
+# Official PDFs: LibreOffice takes seconds per document, so the suite does not convert every
+# approval it makes; the tests of the PDFs turn it on or call documents.official themselves,
+# with a certificate of their own (tests/documents/conftest.py).
+DOCUMENT_PDF_AUTO = os.environ.get("DOCUMENT_PDF_AUTO", "") == "1"
+DOCUMENT_SIGNING_CERTIFICATE = os.environ.get("DOCUMENT_SIGNING_CERTIFICATE", "")
+DOCUMENT_SIGNING_PASSPHRASE = os.environ.get("DOCUMENT_SIGNING_PASSPHRASE", "")

@@ -118,7 +118,10 @@ def test_the_request_is_audited_and_so_is_the_download(client_for, django_captur
     assert download.data["file_sha256"] == job.sha256
 
 
-def test_personal_data_is_hidden_when_asked(client_for, django_capture_on_commit_callbacks, personal):
+def test_personal_data_is_hidden_when_asked(client_for, django_capture_on_commit_callbacks, personal, settings):
+    # The verification sheet names the site's address; the test's default one is 127.0.0.1,
+    # which must not be confused with a client address leaking from the trail.
+    settings.NOTIFICATIONS_SITE_URL = "https://comunicaciones.example.gob.pe"
     job, _client = make_dossier(
         client_for,
         django_capture_on_commit_callbacks,

@@ -37,3 +37,26 @@ def test_a_smoke_run_of_the_approval_benchmark_prints_ratios_statements_and_defe
     grouped = re.findall(r"^ +(\d+)  (?!BEGIN)(.+)$", by_purpose, re.MULTILINE)
     assert sum(int(count) for count, _label in grouped) == int(statements.group(1)), output
     assert {"permission checks", "viewflow bookkeeping", "audit event"} <= {label for _count, label in grouped}, output
+
+
+def test_a_smoke_run_of_the_pdf_benchmark_times_each_kind():
+    """`python -m bench --only pdf`: the DOCX, LibreOffice and signature times of each kind."""
+    from documents.pdf import soffice_path
+    from tests.conftest import skip_or_fail
+
+    if not soffice_path():
+        skip_or_fail("LibreOffice (soffice) no está instalado: apt-get install libreoffice-writer-nogui")
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "pdf", "--quick", "--runs", "1", "--no-save"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    output = completed.stdout
+    assert "== Signed PDF per kind" in output, output
+    for kind in ("publication", "campaign", "speech", "signage"):
+        assert re.search(rf"^{kind} +\d+ ms +\d+ ms +\d+ ms +\d+ ms +\d+ ms +\d+\.\d KB$", output, re.MULTILINE), output

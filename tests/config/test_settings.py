@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import skip_or_fail
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_DIR = BASE_DIR / "config" / "settings"
@@ -109,21 +112,60 @@ def skip_if_dotenv_sets(*names: str) -> None:
 # --- production ---------------------------------------------------------------------
 
 
-def test_production_passes_check_deploy_without_warnings():
-    skip_if_dotenv_sets("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "EMAIL_URL", "DATABASE_URL")
-    result = manage(
+SIGNING_PASSPHRASE = "frase-de-paso-de-la-municipalidad"
+
+
+@pytest.fixture(scope="module")
+def real_certificate(tmp_path_factory):
+    """A certificate that stands for the municipality's own (not named as a demo)."""
+    from documents.signing import make_demo_certificate
+
+    path = tmp_path_factory.mktemp("firma") / "municipalidad.p12"
+    make_demo_certificate(
+        str(path), SIGNING_PASSPHRASE, "Municipalidad de Prueba", common_name="Municipalidad de Prueba — Firma"
+    )
+    return str(path)
+
+
+def production_check(certificate: str, passphrase: str) -> subprocess.CompletedProcess:
+    return manage(
         "check",
         "--deploy",
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         SECRET_KEY=STRONG_SECRET_KEY,
         ALLOWED_HOSTS="example.gob.pe",
         AUDIT_CHECKPOINT_KEY=CHECKPOINT_KEY,
+        DOCUMENT_SIGNING_CERTIFICATE=certificate,
+        DOCUMENT_SIGNING_PASSPHRASE=passphrase,
     )
+
+
+def test_production_passes_check_deploy_without_warnings(real_certificate):
+    skip_if_dotenv_sets("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "EMAIL_URL", "DATABASE_URL")
+    if not shutil.which("soffice"):
+        skip_or_fail("LibreOffice (soffice) no está instalado: check --deploy avisa, con razón")
+    result = production_check(real_certificate, SIGNING_PASSPHRASE)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
     assert "WARNINGS" not in output, output
     assert "ERRORS" not in output, output
+
+
+@pytest.mark.parametrize(
+    ("certificate", "passphrase", "warning"),
+    [
+        pytest.param("", "", "No hay certificado de firma configurado", id="missing"),
+        pytest.param(None, "no-es-esta", "frase de paso del certificado de firma", id="wrong-passphrase"),
+        pytest.param("/no/existe.p12", "x", "No se pudo leer el certificado de firma", id="unreadable"),
+    ],
+)
+def test_check_warns_about_the_signing_certificate(real_certificate, certificate, passphrase, warning):
+    result = production_check(real_certificate if certificate is None else certificate, passphrase)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # a warning: the office keeps approving
+    assert "documents.W001" in output, output
+    assert warning in output, output
 
 
 @pytest.mark.parametrize(

@@ -259,18 +259,23 @@ def test_a_ten_page_document_renders(users, units):
     assert render_docx(version) == data
 
 
-def test_configured_logo_goes_in_the_header(users, units, settings, tmp_path):
-    logo = tmp_path / "escudo.png"
-    logo.write_bytes(png_bytes(8, 8, (20, 60, 160)))
-    settings.MUNICIPALITY_LOGO = str(logo)
+def test_uploaded_logo_goes_in_the_header(users, units):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from organization.services import remove_logo, set_logo
+
+    municipality = units["rentas"].municipality
+    image = png_bytes(8, 8, (20, 60, 160))
+    set_logo(users["admin"], municipality, SimpleUploadedFile("escudo.png", image, content_type="image/png"))
     version = version_in_state(users, units, State.DRAFT)
-    assert version.snapshot["logo"]["sha256"] == hashlib.sha256(logo.read_bytes()).hexdigest()
+    assert version.snapshot["logo"]["sha256"] == hashlib.sha256(image).hexdigest()
     data = render_docx(version)
     header = open_docx(data).sections[0].header
     assert len(header._element.xpath(".//pic:pic")) == 1
     assert render_docx(version) == data
-    # Without a logo the header is text only.
-    settings.MUNICIPALITY_LOGO = ""
+    # Without a logo the header is text only; the version that froze one keeps it.
+    remove_logo(users["admin"], municipality)
     plain = version_in_state(users, units, State.DRAFT)
     assert "logo" not in plain.snapshot
     assert not open_docx(render_docx(plain)).sections[0].header._element.xpath(".//pic:pic")
+    assert render_docx(version) == data

@@ -61,11 +61,15 @@ class Command(BaseCommand):
             outbox_before = len(getattr(mail, "outbox", []))
             with transaction.atomic():
                 users = self.seed_organization()
+            # The coat of arms and the demo signing certificate, before the approvals whose
+            # signed PDFs need them (documents sits above workflows: found by name).
+            import_module("documents.demo").seed(users, users["_units"]["rentas"].municipality, self.stdout)
             created = self.seed_requests(users)
             # The office around the approvals (issue 8): each app seeds its own part.
             for app in OFFICE_APPS:
                 import_module(f"{app}.demo").seed(users)
-            taskqueue.wait_idle()  # the emails queued after each commit, sent in threads
+            # The emails and the signed PDFs queued after each commit, made in threads.
+            taskqueue.wait_idle(timeout=300)
             emails = len(getattr(mail, "outbox", [])) - outbox_before
         self.stdout.write(self.style.SUCCESS(f"Datos de demostración listos ({created} solicitudes nuevas)."))
         if emails:
