@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.wording import quote
 from notifications.models import Kind as NotificationKind
 from notifications.services import store_notifications
 from organization.models import Membership
@@ -415,9 +416,9 @@ def _request_content(event: CalendarEvent, need: EventNeed, requested_by: date) 
     when = formats.date_format(event.start_date, "d/m/Y")
     place = event.place or TO_BE_DEFINED
     summary = _(
-        "Material para «%(event)s» (%(date)s, %(place)s): %(need)s. Generada desde el calendario cívico; "
+        "Material para %(event)s (%(date)s, %(place)s): %(need)s. Generada desde el calendario cívico; "
         "complete el contenido y envíela a revisión."
-    ) % {"event": event.title, "date": when, "place": place, "need": need.title}
+    ) % {"event": quote(event.title), "date": when, "place": place, "need": need.title}
     fields = {
         "title": need.title,
         "requested_by": requested_by,
@@ -557,12 +558,12 @@ def _tell_author(actor, author, event: CalendarEvent, spawned: list[EventNeed]) 
     """The unit's head finds the drafts in their inbox, with the date each is needed."""
     for need in spawned:
         message = _(
-            "La oficina de comunicaciones generó el borrador %(reference)s «%(title)s» para el evento "
-            "«%(event)s»: complételo y envíelo a revisión antes del %(date)s."
+            "La oficina de comunicaciones generó el borrador %(reference)s %(title)s para el evento "
+            "%(event)s: complételo y envíelo a revisión antes del %(date)s."
         ) % {
             "reference": need.request.reference,
-            "title": need.request.title,
-            "event": event.title,
+            "title": quote(need.request.title),
+            "event": quote(event.title),
             "date": formats.date_format(need.requested_by, "d/m/Y"),
         }
         store_notifications(

@@ -18,6 +18,7 @@ from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.wording import quote
 from workflows.exceptions import REFUSALS, WorkflowError, refusal
 from workflows.models import MaterialRequest
 
@@ -184,7 +185,7 @@ def event_create(request):
                     _apply_service_error(form, error)
                 _message, status = refusal(error)
             else:
-                messages.success(request, _("Evento «%(title)s» registrado.") % {"title": event.title})
+                messages.success(request, _("Evento %(title)s registrado.") % {"title": quote(event.title)})
                 return redirect("civic_calendar:event_detail", pk=event.pk)
     return render(request, "civic_calendar/form.html", _form_context(form, None), status=status)
 
@@ -268,8 +269,8 @@ def need_add(request, pk):
         return _refused(request, event, error, need_form=form)
     messages.success(
         request,
-        _("Material agregado: «%(title)s», requerido para el %(date)s.")
-        % {"title": need.title, "date": need.requested_by.strftime("%d/%m/%Y")},
+        _("Material agregado: %(title)s, requerido para el %(date)s.")
+        % {"title": quote(need.title), "date": need.requested_by.strftime("%d/%m/%Y")},
     )
     return redirect("civic_calendar:event_detail", pk=pk)
 
