@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import record_event
 from core.wording import quote
@@ -77,10 +78,14 @@ class OverdueNeeds(WorkflowError):
 
     def __init__(self, overdue: list[OverdueNeed]):
         super().__init__(
-            _(
-                "La fecha requerida de %(n)d solicitud(es) ya pasó: el evento está demasiado cerca para la "
+            ngettext(
+                "La fecha requerida de %(n)d solicitud ya pasó: el evento está demasiado cerca para la "
+                "anticipación configurada. Confirme para crearla con fecha requerida hoy; quedará marcada "
+                "como fuera de plazo.",
+                "La fecha requerida de %(n)d solicitudes ya pasó: el evento está demasiado cerca para la "
                 "anticipación configurada. Confirme para crearlas con fecha requerida hoy; quedarán marcadas "
-                "como fuera de plazo."
+                "como fuera de plazo.",
+                len(overdue),
             )
             % {"n": len(overdue)}
         )

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.wording import quote
@@ -333,13 +334,19 @@ def spawn(request, pk):
     except REFUSALS as error:
         return _refused(request, event, error)
     late = sum(1 for need in spawned if need.spawned_late)
-    text = _("Se generaron %(n)d solicitud(es) en borrador para la unidad %(unit)s: %(references)s.") % {
+    text = ngettext(
+        "Se generó %(n)d solicitud en borrador para la unidad %(unit)s: %(references)s.",
+        "Se generaron %(n)d solicitudes en borrador para la unidad %(unit)s: %(references)s.",
+        len(spawned),
+    ) % {
         "n": len(spawned),
         "unit": event.unit.name,
         "references": ", ".join(need.request.reference for need in spawned),
     }
     if late:
-        text += " " + _("%(n)d quedaron marcadas como fuera de plazo.") % {"n": late}
+        text += " " + ngettext(
+            "%(n)d quedó marcada como fuera de plazo.", "%(n)d quedaron marcadas como fuera de plazo.", late
+        ) % {"n": late}
     messages.success(request, text)
     return redirect("civic_calendar:event_detail", pk=pk)
 
