@@ -101,7 +101,7 @@ PAGE_TASK_FIELDS = (
     "owner__last_name",
     "process__artifact_object_id",
 )
-PAGE_REQUEST_FIELDS = ("reference", "title", "kind", "state", "revision", "summary", "unit__name")
+PAGE_REQUEST_FIELDS = ("reference", "title", "kind", "state", "revision", "summary", "requested_by", "unit__name")
 
 
 def _with_requests(tasks, requests=None) -> list:

@@ -15,11 +15,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.submit import redirect_after_post
 from notifications import selectors as notification_selectors
 from workflows import lifecycle, policy
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
-from workflows.exceptions import REFUSALS, refusal
+from workflows.exceptions import REFUSALS, DecisionAlreadyRecorded, refusal
 
 from . import flows, selectors, services
 from .forms import BulkApproveForm, DecisionForm, NotificationCursorForm, NotificationFilterForm, ReassignForm
@@ -27,6 +28,7 @@ from .task_pages import visible_task
 
 # Dates as the list shows them (strftime: the `date` filter costs more, row by row).
 DATE_TIME = "%d/%m/%Y %H:%M"
+DATE = "%d/%m/%Y"
 # The query parameters of the two lists' pages: the other list's page is kept in links.
 NOTIFICATION_CURSORS = ("antes", "despues")
 TASK_PAGE = "tareas"
@@ -145,6 +147,7 @@ def _task_entries(user, pairs) -> list[dict]:
                 "is_approval": is_approval,
                 "mine": mine,
                 "created_label": timezone.localtime(task.created).strftime(DATE_TIME),
+                "due_label": material_request.requested_by.strftime(DATE),
                 "detail_url": detail_url(material_request.pk),
                 "decide_url": decide_url(material_request.pk) if is_approval else "",
                 # The version being approved and what changed, loaded when the dialog opens.
@@ -197,6 +200,8 @@ def _run(user, code, material_request, *, comment, revision):
         updated = workflow_services.ACTION_SERVICES[code](
             user, material_request, comment=comment, expected_revision=revision
         )
+    except DecisionAlreadyRecorded as repeated:
+        return True, repeated.message, 200
     except REFUSALS as refused:
         return False, *refusal(refused)
     return True, lifecycle.TRANSITIONS_BY_CODE[code].done_for(updated), 200
@@ -221,7 +226,7 @@ def decide(request, pk):
     if not ok:
         return _inbox(request, status=status, error=message, decision_form=form, failed_request=material_request)
     messages.success(request, message)
-    return redirect("approvals:inbox")
+    return redirect_after_post(request, "approvals:inbox")
 
 
 @login_required

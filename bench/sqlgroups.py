@@ -17,7 +17,9 @@ where it serves in the benchmark's approval (a gerente approving in person):
 - roles of a person: one person's group names (``auth_group`` by ``auth_user_groups``;
   in the approval, for the version's approval block);
 - people to notify: active users of the audience's groups and their delegates;
-- notifications: their rows, and the unread count read after commit;
+- notifications: their rows, and the unread count read after commit (by person: the
+  people whose notifications the change made done are found by that same statement,
+  which reads ``auth_user`` with the notifications in subqueries);
 - the audit event;
 - the decision: the request's write-once `workflows_decision` row (issue 14);
 - transaction control: BEGIN, COMMIT, savepoints.
@@ -100,6 +102,8 @@ def classify(sql: str) -> str:
         return "version"
     if main == "auth_group" and "auth_user_groups" in touched:
         return "roles"
+    if main == "auth_user" and "notifications_notification" in touched:
+        return "notifications"  # the unread counts after commit, per person
     if main in ("auth_user", "organization_delegation"):
         return "people"
     if main.startswith("notifications_"):

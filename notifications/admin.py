@@ -9,7 +9,7 @@ from .models import Notification, NotificationPreference
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: notifications are written by the services with the change they tell about."""
 
-    list_display = ["created_at", "recipient", "kind", "request", "read_at"]
+    list_display = ["created_at", "recipient", "kind", "request", "read_at", "step"]
     list_filter = ["kind"]
     list_select_related = ["recipient", "request"]
     search_fields = ["recipient__username", "message", "request__reference"]

@@ -2,6 +2,15 @@
 
 A notification is written by notifications.services inside the transaction of the change
 it tells about, so it exists exactly when that change does.
+
+Read and done. `read_at` is the person's own "I have seen it". Some notifications ask
+their recipient to act (review a new submission, decide an approval, publish, correct a
+returned draft): they carry the `step` of the lifecycle (workflows.lifecycle.STEPS) whose
+task they announce. Whether that task is done, by the recipient or by anyone else, is
+never written here: it is derived when read, from the decisions the transitions record
+(notifications.asks.done). The bell counts the notifications neither read nor done.
+Informational notifications (an approval told to the unit, a publication) have no step
+and are never done: only their reader marks them.
 """
 
 from django.conf import settings
@@ -72,6 +81,9 @@ class Notification(models.Model):
     url = models.CharField(_("enlace"), max_length=URL_MAX, blank=True)
     created_at = models.DateTimeField(_("creada"), default=timezone.now)
     read_at = models.DateTimeField(_("leída"), null=True, blank=True)
+    # The lifecycle step whose task this notification asks its recipient to do ("" when it
+    # only informs); whether it is done is read from the decisions (notifications.asks).
+    step = models.CharField(_("paso"), max_length=30, blank=True, default="", editable=False)
     # Set by reminders that must be sent once ("deadline:<request>:<day>"); the unique
     # constraint makes a second run of the same day a no-op, even when two run at once.
     dedupe_key = models.CharField(max_length=80, blank=True, default="", editable=False)

@@ -6,8 +6,15 @@ from django.utils import timezone
 
 from .models import Kind, Notification
 
+# How a notification's date reads on the page, in the municipality's time zone
+# (settings.TIME_ZONE): the live script shows this text as it is, whatever the browser's
+# own zone, so a row inserted live reads like one the server rendered (approvals.views
+# uses the same format for the inbox).
+DATE_TIME = "%d/%m/%Y %H:%M"
+
 
 def notification_payload(notification: Notification) -> dict:
+    created = timezone.localtime(notification.created_at)
     return {
         "id": notification.pk,
         "kind": notification.kind,
@@ -15,8 +22,15 @@ def notification_payload(notification: Notification) -> dict:
         "kind_label": str(Kind(notification.kind).label) if notification.kind in Kind.values else notification.kind,
         "message": notification.message,
         "url": notification.url,
-        "created_at": timezone.localtime(notification.created_at).isoformat(),
+        "created_at": created.isoformat(),
+        "created_label": created.strftime(DATE_TIME),
         "read": notification.read_at is not None,
+        # The task it asked for is done ("Atendida"): derived when read (notifications.asks),
+        # so only rows read with `is_done` may say so; a notification just stored is not.
+        "resolved": bool(getattr(notification, "is_done", False)),
+        # What a later "resolved" push names: the request and the step it asked for.
+        "request": notification.request_id,
+        "step": notification.step,
     }
 
 

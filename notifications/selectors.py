@@ -1,6 +1,10 @@
 """Reads of notifications. A person only ever reads their own, and never the content of
 one about a request they may no longer see; each function runs a fixed number of queries.
 
+"Unread" means neither read nor done: a notification whose task someone did no longer
+counts (notifications.asks.done, derived from the decisions in the same statement, never a
+query per row), and every list says of each row whether it is done (`is_done`).
+
 Visibility is checked only for the rows a page shows: a page of the person's own rows is
 read first (an index on the recipient answers it, however many they have), then one query
 tells which of the page's requests they may still see. Counts read the person's own rows
@@ -11,7 +15,7 @@ of a request's content. What could grow with the data (the list's total) is capp
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -20,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from workflows.models import MaterialRequest
 from workflows.permissions import objects_visible_to
 
+from .asks import done
 from .models import Kind, Notification, NotificationPreference
 
 STATUSES = ("unread", "read")
@@ -36,10 +41,33 @@ HIDDEN_MESSAGE = gettext_lazy("Notificación sobre una solicitud a la que ya no 
 
 def _own(user):
     """The user's own notifications, visible or not: callers that show one must check its
-    request with `_hide_invisible` (or omit it)."""
+    request with `_hide_invisible` (or omit it), and say whether it is done (`_shown`)."""
     if not user.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(recipient=user)
+
+
+def _shown(notifications):
+    """The rows a page shows, each with `is_done` (in the same statement: never a query
+    per row). Counts leave it out."""
+    return notifications.annotate(is_done=done())
+
+
+def unread(notifications):
+    """Those neither read nor done: what the bell counts."""
+    return notifications.filter(read_at__isnull=True).exclude(done())
+
+
+def unread_of(recipient):
+    """How many unread notifications `recipient` (an expression: OuterRef("pk") of a
+    query over users) has, as a subquery: the bell's count, on an index of their rows."""
+    return Subquery(
+        unread(Notification.objects.filter(recipient=recipient))
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
 
 
 def visible_request_ids(user, request_ids) -> set[int]:
@@ -63,8 +91,10 @@ def _hide_invisible(user, notifications: list[Notification]) -> list[Notificatio
 
 
 def unread_count(user) -> int:
-    """How many of the user's own notifications are unread: an index-only count."""
-    return _own(user).filter(read_at__isnull=True).count()
+    """How many of the user's own notifications are unread (neither read nor done)."""
+    if not user.is_authenticated:
+        return 0
+    return unread(Notification.objects.filter(recipient=user)).count()
 
 
 def bell(user) -> dict:
@@ -72,18 +102,11 @@ def bell(user) -> dict:
     live script catches up from there). One query, two index lookups."""
     if not user.is_authenticated:
         return {"unread": 0, "last_id": 0}
-    unread = (
-        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("recipient")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
     newest = Notification.objects.filter(recipient=OuterRef("pk")).order_by("-pk").values("pk")[:1]
     totals = (
         get_user_model()
         .objects.filter(pk=user.pk)
-        .values(unread=Coalesce(Subquery(unread), 0), last_id=Coalesce(Subquery(newest), 0))
+        .values(unread=Coalesce(unread_of(OuterRef("pk")), 0), last_id=Coalesce(Subquery(newest), 0))
         .first()
     )
     return totals or {"unread": 0, "last_id": 0}
@@ -92,17 +115,18 @@ def bell(user) -> dict:
 def notifications_for(user, *, status: str | None = None, kind: str | None = None):
     """The user's own notifications, newest first (by id: the order they were written in,
     which the live page follows too), as a queryset: visibility is NOT checked here, so
-    pages read them through `notification_page`. `status` is "unread", "read" or None
-    (all); an unknown status or kind raises ValueError with a Spanish message."""
+    pages read them through `notification_page`. `status` is "unread" (what the bell
+    counts: neither read nor done), "read" (the others) or None (all); an unknown status
+    or kind raises ValueError with a Spanish message."""
     if status not in (None, "", *STATUSES):
         raise ValueError(_("Estado de notificación desconocido: use «unread» o «read»."))
     if kind not in (None, "") and kind not in Kind.values:
         raise ValueError(_("Tipo de notificación desconocido."))
     notifications = _own(user)
     if status == "unread":
-        notifications = notifications.filter(read_at__isnull=True)
+        notifications = unread(notifications)
     elif status == "read":
-        notifications = notifications.filter(read_at__isnull=False)
+        notifications = notifications.filter(Q(read_at__isnull=False) | Q(done()))
     if kind:
         notifications = notifications.filter(kind=kind)
     return notifications.order_by("-pk")
@@ -139,6 +163,7 @@ def notification_page(
     size = size or PAGE_SIZE
     notifications = notifications_for(user, status=status, kind=kind)
     counted = notifications.order_by()[: COUNT_CAP + 1].count()
+    notifications = _shown(notifications)
     if after:
         rows = list(notifications.filter(pk__gt=after).order_by("pk")[: size + 1])
         has_newer, has_older = len(rows) > size, True
@@ -163,13 +188,13 @@ def notifications_after(user, last_id: int, *, limit: int = CATCH_UP_LIMIT) -> l
     """Those created after `last_id` (what a page missed while its socket was down),
     newest first, at most `limit`; those about a request the user may no longer see are
     left out. Two queries."""
-    rows = list(_own(user).filter(pk__gt=last_id).order_by("-pk")[:limit])
+    rows = list(_shown(_own(user)).filter(pk__gt=last_id).order_by("-pk")[:limit])
     return [item for item in _hide_invisible(user, rows) if not item.hidden]
 
 
 def visible_notification(user, notification_id) -> Notification | None:
     """One notification, if it is the user's and its request is still visible to them."""
-    notification = _own(user).filter(pk=notification_id).select_related("request").first()
+    notification = _shown(_own(user)).filter(pk=notification_id).select_related("request").first()
     if notification is None or _hide_invisible(user, [notification])[0].hidden:
         return None
     return notification

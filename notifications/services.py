@@ -11,14 +11,15 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, router, transaction
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -38,7 +39,8 @@ from workflows.models import (
 )
 from workflows.policies import can_view
 
-from . import tasks
+from . import selectors, tasks
+from .asks import ASKS, open_step, steps_done_by
 from .models import MESSAGE_MAX, URL_MAX, Kind, Notification, NotificationPreference, default_email_kinds
 from .payloads import fanout_message, live_message, notification_payload, request_state_payload
 
@@ -118,12 +120,36 @@ class Audience(policy.Standing):
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """A change completed the tasks of `steps` on a request at `at`: the notifications
+    about it that asked for them, created before, are done from now on (derived from the
+    change's decision, notifications.asks.done; nothing is written on them)."""
+
+    request_id: int
+    steps: tuple[str, ...]
+    at: datetime
+
+    def payload(self) -> dict:
+        """What the open pages of the people asked hear (their unread count is added after
+        commit, by `deliver`): static/js/live.js marks the rows of that request and those
+        steps created before `at` "Atendida", as the server renders them."""
+        return {
+            "type": "resolved",
+            "request": self.request_id,
+            "steps": list(self.steps),
+            "at": timezone.localtime(self.at).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """What leaves after commit, as plain data: what each person's open pages are told
-    (user id -> payloads, in order: see `deliver`) and the emails."""
+    (user id -> payloads, in order: see `deliver`), the tasks the change completed (whose
+    people are found by the after-commit count) and the emails."""
 
     live: dict[int, list[dict]]
     emails: list[dict]
+    resolution: Resolution | None = None
 
 
 def _email_for(notification: Notification, kind_label: str, site: str) -> dict:
@@ -150,18 +176,27 @@ def store_notifications(
     dedupe_key: str = "",
     also_live: Iterable[tuple[int, dict]] = (),
     url: str = "",
+    steps: dict | None = None,
+    completes: Iterable[str] = (),
 ) -> list[Notification]:
     """Store one notification per recipient and register their delivery after commit.
 
     `recipients`: user -> kind (people the caller has checked may see what it is about);
     `messages`: kind -> text; `url`: where it leads when it is about no request (by
     default, the request's page); `also_live`: (user id, payload) pairs for the live
-    pages besides the notifications (a request's new state). Must run inside the
+    pages besides the notifications (a request's new state); `steps`: user -> the
+    lifecycle step their notification asks them to do (see `asks.asked_step`; absent: it only
+    informs; None: a "task assigned" about a request asks for its open step);
+    `completes`: the steps whose task the change completed on the request (the people
+    their notifications asked hear after commit that those are done). Must run inside the
     caller's transaction (the change the notifications tell about)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications must be stored inside the transaction of the change they tell about")
     if material_request is not None and not url:
         url = reverse("workflows:request_detail", args=[material_request.pk])
+    if steps is None and material_request is not None and Kind.TASK_ASSIGNED in recipients.values():
+        implied = open_step(material_request)
+        steps = {user: implied for user, kind in recipients.items() if kind == Kind.TASK_ASSIGNED}
     now = timezone.now()
     rows = [
         Notification(
@@ -173,6 +208,7 @@ def store_notifications(
             url=url[:URL_MAX],
             created_at=now,
             dedupe_key=dedupe_key,
+            step=(steps or {}).get(user, ""),
         )
         for user, kind in recipients.items()
     ]
@@ -199,20 +235,22 @@ def store_notifications(
             for row in wanting_email:
                 if row.kind in chosen.get(row.recipient_id, default_email_kinds()):
                     emails.append(_email_for(row, str(Kind(row.kind).label), site))
-    _after_commit(Outgoing(live, emails))
+    completes = tuple(sorted(set(completes)))
+    resolution = Resolution(material_request.pk, completes, now) if completes and material_request is not None else None
+    _after_commit(Outgoing(live, emails, resolution))
     return rows
 
 
 def _after_commit(outgoing: Outgoing) -> None:
-    if outgoing.live:
-        transaction.on_commit(lambda: deliver(outgoing.live), robust=True)
+    if outgoing.live or outgoing.resolution:
+        transaction.on_commit(lambda: deliver(outgoing.live, outgoing.resolution), robust=True)
     if outgoing.emails:
         transaction.on_commit(lambda: schedule_emails(outgoing.emails), robust=True)
 
 
 def unread_counts(user_ids) -> dict[int, int]:
-    """How many unread notifications each person has: one grouped query, whatever the
-    number of people (the bell's count, on their own rows)."""
+    """How many unread notifications (neither read nor done) each person has: one grouped
+    query, whatever the number of people (the bell's count, on their own rows)."""
     user_ids = list(user_ids)
     counts = dict.fromkeys(user_ids, 0)
     counts.update(_UNREAD_COUNTS(user_ids, using=router.db_for_read(Notification)))
@@ -222,7 +260,7 @@ def unread_counts(user_ids) -> dict[int, int]:
 # After every change that notifies: compiled once per number of people (core.prepared).
 _UNREAD_COUNTS = PreparedQuery(
     lambda user_ids: (
-        Notification.objects.filter(recipient_id__in=user_ids, read_at__isnull=True)
+        selectors.unread(Notification.objects.filter(recipient_id__in=user_ids))
         .order_by()
         .values_list("recipient_id")
         .annotate(unread=Count("pk"))
@@ -231,22 +269,76 @@ _UNREAD_COUNTS = PreparedQuery(
 )
 
 
-def deliver(live: dict[int, list[dict]]) -> None:
+def unread_counts_and_asked(user_ids, resolution: Resolution) -> tuple[dict[int, int], set[int]]:
+    """The unread counts of `user_ids` and of everyone a notification of whom about the
+    resolution's request asked for one of its steps (the people whose count this change
+    made fall, among whoever was ever asked for those steps there), zero included, and who
+    those asked are: the SAME one statement as `unread_counts`, extended, not a second."""
+    user_ids = list(user_ids)
+    prepared = _COUNTS_AND_ASKED.get(resolution.steps) or _counts_and_asked(resolution.steps)
+    rows = prepared(user_ids, resolution.request_id, using=router.db_for_read(Notification))
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update((user_id, unread) for user_id, unread, _asked in rows)
+    return counts, {user_id for user_id, _unread, asked in rows if asked}
+
+
+def _counts_and_asked(steps: tuple[str, ...]) -> PreparedQuery:
+    def build(user_ids, request_id):
+        asked = Notification.objects.filter(request_id=request_id, step__in=steps).values("recipient_id")
+        return (
+            get_user_model()
+            .objects.filter(Q(pk__in=user_ids) | Q(pk__in=asked))
+            .order_by()
+            .values_list(
+                "pk",
+                Coalesce(selectors.unread_of(OuterRef("pk")), 0),
+                ExpressionWrapper(Q(pk__in=asked), output_field=BooleanField()),
+            )
+        )
+
+    return PreparedQuery(build, list, int)
+
+
+# One per set of steps a change can complete (the lifecycle's), each compiled once per
+# number of people (core.prepared).
+_COUNTS_AND_ASKED = {
+    steps: _counts_and_asked(steps)
+    for steps in {tuple(sorted(set(steps_done_by(row.code)))) for row in lifecycle.TRANSITIONS}
+    if steps
+}
+
+
+def deliver(live: dict[int, list[dict]], resolution: Resolution | None = None) -> None:
     """After commit: tell each person's open pages what was composed for them.
 
     Everything was decided in the transaction (who, what, and that they may see it);
-    only the unread count of those who got a notification is read now, in one query for
-    all of them. It all leaves as ONE message to the fan-out group, which each worker
-    process holding sockets has joined once (notifications.consumers.Fanout) and hands
-    to its own sockets by user: a change seen by 500 people is one `group_send`, not 500
-    (each of which costs a full pass over the in-memory layer's groups, or four Redis
-    round trips in the receiving process). Never raises: a failure is logged."""
+    only the unread count of those whose count changed is read now, in ONE query for all
+    of them: those who got a notification and, when the change completed a task
+    (`resolution`), those whose notifications asked for it, who are found by that same
+    query and hear that they are done. It all leaves as ONE message to the fan-out group,
+    which each worker process holding sockets has joined once
+    (notifications.consumers.Fanout) and hands to its own sockets by user: a change seen
+    by 500 people is one `group_send`, not 500 (each of which costs a full pass over the
+    in-memory layer's groups, or four Redis round trips in the receiving process). Never
+    raises: a failure is logged."""
+    asked: set[int] = set()
     try:
         counted = [user_id for user_id, payloads in live.items() if any(p["type"] == "notification" for p in payloads)]
-        counts = unread_counts(counted) if counted else {}
+        if resolution is not None:
+            counts, asked = unread_counts_and_asked(counted, resolution)
+        else:
+            counts = unread_counts(counted) if counted else {}
     except Exception:
         logger.exception("No se pudo contar las notificaciones sin leer para los avisos en vivo")
         counts = {}  # the pages keep their count until they next read it
+    if asked:
+        # After the person's new notifications, before the request's new state.
+        resolved = resolution.payload()
+        live = dict(live)
+        for user_id in sorted(asked):
+            payloads = live.get(user_id, [])
+            first_other = next((i for i, p in enumerate(payloads) if p["type"] != "notification"), len(payloads))
+            live[user_id] = [*payloads[:first_other], resolved, *payloads[first_other:]]
     # The same payload (a request's new state, for everyone) is encoded once; the entry
     # keeps the payload alive, so its id is not reused by another while we look it up.
     encoded: dict[int, tuple[dict, str]] = {}
@@ -260,11 +352,15 @@ def deliver(live: dict[int, list[dict]]) -> None:
     for user_id, payloads in live.items():
         if user_id in counts:
             payloads = [
-                {**payload, "unread": counts[user_id]} if payload["type"] == "notification" else payload
+                {**payload, "unread": counts[user_id]} if payload["type"] in COUNTED else payload
                 for payload in payloads
             ]
         deliveries.setdefault(tuple(frame(payload) for payload in payloads), []).append(user_id)
     push([(FANOUT_GROUP, fanout_message(deliveries))])
+
+
+# The payloads that carry the person's new unread count.
+COUNTED = ("notification", "resolved")
 
 
 # How long a change's pushes may hold the caller (a web request, a worker) if the channel
@@ -328,8 +424,14 @@ def schedule_emails(emails: list[dict]) -> None:
 
 def notify_transition(*, actor, material_request: MaterialRequest, action: str, from_state: str) -> list[Notification]:
     """Tell the people concerned that `actor` took `action` on the request (already in its
-    new state, its permissions already synced). Runs inside the caller's transaction."""
+    new state, its permissions already synced). Runs inside the caller's transaction.
+
+    The new notifications that ask for the next task carry its step. Those that asked for
+    the task this change completes are done by its decision, whoever they were addressed
+    to: nothing is written on them (notifications.asks.done); after commit, the one count
+    query finds their people, whose bells fall (see `deliver`)."""
     recipients: dict[int, str] = {}
+    asks: dict[int, str] = {}
     plan = PLANS.get(action)
     if plan is None:
         logger.error("Acción sin plan de notificación: %s (%s)", action, material_request.reference)
@@ -337,7 +439,10 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
     audience = Audience.of(material_request, names={name for name, _kind in plan})
     for name, kind in plan:
         for user_id in audience.named(name):
-            recipients.setdefault(user_id, kind)
+            if user_id not in recipients:
+                recipients[user_id] = kind
+                if ASKS.get((action, name)):
+                    asks[user_id] = ASKS[(action, name)]
     if actor is not None:
         recipients.pop(actor.pk, None)  # never tell people what they just did themselves
     # Every open page of the request hears of its new state: whoever may see it now, as
@@ -353,6 +458,7 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
         users.update(get_user_model().objects.in_bulk(missing))
     active = {user_id for user_id, user in users.items() if user.is_active}
     by_user = {users[user_id]: kind for user_id, kind in recipients.items() if user_id in active}
+    steps = {users[user_id]: step for user_id, step in asks.items() if user_id in active}
     # The record is Spanish whatever language the actor's browser asked for.
     with translation.override(settings.LANGUAGE_CODE):
         messages = {kind: _message(action, kind, actor, material_request) for kind in set(by_user.values())}
@@ -364,6 +470,8 @@ def notify_transition(*, actor, material_request: MaterialRequest, action: str, 
         material_request=material_request,
         messages=messages,
         also_live=[(user_id, changed) for user_id in watching],
+        steps=steps,
+        completes=steps_done_by(action),
     )
 
 

@@ -39,6 +39,21 @@ class StaleRequest(WorkflowError):
         )
 
 
+class DecisionAlreadyRecorded(StaleRequest):
+    """The same person sent the same decision again from the same page (a double click, or a
+    retry after the connection dropped while the first one was being recorded): it is
+    recorded once, and this says so. A StaleRequest, so a caller that does not look for it
+    still answers with a clear message and changes nothing."""
+
+    def __init__(self, material_request):
+        WorkflowError.__init__(
+            self,
+            _("Su decisión sobre %(reference)s ya estaba registrada; no se repitió.")
+            % {"reference": material_request.reference},
+        )
+        self.material_request = material_request
+
+
 REFUSALS = (PermissionDenied, WorkflowError)
 
 

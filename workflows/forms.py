@@ -185,6 +185,9 @@ class ActionForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, action, **kwargs):
+        # The request page holds one form per action, each with a comment: ids by action
+        # (id_observe_comment, id_forward_comment…) keep every label tied to its own field.
+        kwargs.setdefault("auto_id", f"id_{action.code}_%s")
         super().__init__(*args, **kwargs)
         self.action = action
         if action.reason_required:

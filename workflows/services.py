@@ -31,7 +31,7 @@ from organization.selectors import knows_groups, remember_groups
 
 from . import duties, lifecycle, permissions, policies
 from .attachments import inspect_upload
-from .exceptions import ActionNotAvailable, InvalidInput, StaleRequest
+from .exceptions import ActionNotAvailable, DecisionAlreadyRecorded, InvalidInput, StaleRequest
 from .hooks import DocumentVersion, flow_sync, notify_transition, record_version
 from .models import (
     ATTACHMENT_SNAPSHOT_FIELDS,
@@ -39,6 +39,7 @@ from .models import (
     DETAILS_RELATIONS,
     SHORT_TEXT_MAX,
     Attachment,
+    Decision,
     Kind,
     MaterialRequest,
     Share,
@@ -172,6 +173,25 @@ def _check_revision(current: MaterialRequest, expected_revision: int | None) -> 
         raise StaleRequest()
 
 
+def _check_decision_revision(actor, current: MaterialRequest, code: str, expected_revision: int | None) -> None:
+    """A stale page, unless the one change since it is this very decision by this person:
+    the same form sent twice, or sent again after the connection dropped while the first
+    was being recorded. Then it is said once, not refused and not repeated. Read from the
+    history only on this path: a fresh page costs nothing more."""
+    if expected_revision is None or current.revision == expected_revision:
+        return
+    if current.revision == expected_revision + 1:
+        newest = (
+            Decision.objects.filter(request=current)
+            .order_by("-created_at", "-audit_event_id")
+            .values("actor_id", "action")
+            .first()
+        )
+        if newest == {"actor_id": actor.pk, "action": code}:
+            raise DecisionAlreadyRecorded(current)
+    raise StaleRequest()
+
+
 def _validate(instance, exclude=()):
     # The state is never validated by assignment: it is protected and moves only by transition.
     try:
@@ -208,7 +228,7 @@ def _transition(
     comment = _clean_reason(action, comment)
     with transaction.atomic():
         current = _lock(material_request, actor)
-        _check_revision(current, expected_revision)
+        _check_decision_revision(actor, current, code, expected_revision)
         transition_method = getattr(current, action.method)
         if not can_proceed(transition_method):
             raise ActionNotAvailable(

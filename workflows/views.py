@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.submit import redirect_after_post
 from organization.selectors import unit_ids_of
 
 from . import policies, selectors, services
 from .display import decision_rows, detail_rows, history_rows
-from .exceptions import REFUSALS, WorkflowError, refusal
+from .exceptions import REFUSALS, DecisionAlreadyRecorded, WorkflowError, refusal
 from .forms import (
     DETAILS_FORMS,
     AttachmentForm,
@@ -231,6 +232,9 @@ def request_action(request, pk, code):
     if form.is_valid():
         try:
             updated = services.ACTION_SERVICES[code](request.user, material_request, **form.service_kwargs())
+        except DecisionAlreadyRecorded as repeated:
+            messages.info(request, repeated.message)
+            return redirect_after_post(request, "workflows:request_detail", pk=pk)
         except REFUSALS as refused:
             if isinstance(refused, WorkflowError):
                 _apply_service_error(form, refused)
@@ -238,8 +242,8 @@ def request_action(request, pk, code):
         else:
             messages.success(request, action.done_for(updated))
             if not policies.can_view(request.user, updated):
-                return redirect("workflows:request_list")
-            return redirect("workflows:request_detail", pk=pk)
+                return redirect_after_post(request, "workflows:request_list")
+            return redirect_after_post(request, "workflows:request_detail", pk=pk)
     else:
         error = _("Revise el formulario de la acción.")
     material_request.refresh_from_db()

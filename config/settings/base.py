@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organization.context_processors.municipality",
                 "notifications.context_processors.notifications",
+                "config.navigation.main_navigation",
             ],
             # Money in the country's format and quoted titles (core/wording.py).
             "libraries": {"wording": "core.templatetags.wording"},

@@ -9,7 +9,14 @@
  * document.body.dataset.live is "connected" or "disconnected" (tests read it).
  * Pages may listen on document to "live:notification" (detail: the notification),
  * "live:request-changed" (detail: request_id, state, label, revision) and
- * "live:reconnected" (the socket is back after a cut; what was missed is being fetched).
+ * "live:reconnected" (the socket is back after a cut; what was missed is being fetched)
+ * and "live:resolved" (detail: request, steps: someone did the task that the
+ * notifications about that request and those steps asked for).
+ *
+ * A row inserted live reads exactly like one the server rendered
+ * (notifications/templates/notifications/_item.html): the same kind badge, the same
+ * "Marcar como leída" button, and the date as the server wrote it (created_label), in
+ * the municipality's time zone whatever the browser's own.
  */
 (function () {
   "use strict";
@@ -21,6 +28,9 @@
   var WS_PATH = script.dataset.wsPath || "/ws/notificaciones/";
   var CATCH_UP_URL = script.dataset.catchUpUrl || "/notificaciones/nuevas/";
   var STATE_URL = script.dataset.stateUrl || "/notificaciones/solicitud/0/estado/";
+  var MARK_LABEL = script.dataset.markLabel || "Marcar como leída";
+  var RESOLVED_LABEL = script.dataset.resolvedLabel || "Atendida";
+  var RESOLVED_TITLE = script.dataset.resolvedTitle || "";
   var PING_EVERY_MS = 25000;
   var BACKOFF_FIRST_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
@@ -79,6 +89,12 @@
     if (bell && bell.getAttribute("aria-label")) {
       bell.setAttribute("aria-label", bell.getAttribute("aria-label").replace(/\d+/, String(number)));
     }
+    // The notifications page's own count ("N sin leer") says the same as the bell.
+    var pageCount = document.getElementById("notification-unread");
+    if (pageCount) {
+      pageCount.textContent = pageCount.textContent.replace(/\d+/, String(number));
+      pageCount.hidden = number === 0;
+    }
   }
 
   // --- the list (the inbox page has <ul id="notification-list" data-last-id="...">) ---------
@@ -87,23 +103,41 @@
     return typeof url === "string" && /^\/(?!\/)/.test(url) ? url : null;
   }
 
-  function formatTime(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) {
-      return "";
+  function chip(text, extraClass, title) {
+    var span = document.createElement("span");
+    span.className = "chip" + (extraClass ? " " + extraClass : "");
+    if (title) {
+      span.title = title;
     }
-    try {
-      return date.toLocaleString("es-PE", { dateStyle: "short", timeStyle: "short" });
-    } catch (error) {
-      return date.toLocaleString();
-    }
+    span.textContent = text;
+    return span;
   }
 
+  function markButton(id) {
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.setAttribute("form", "mark-read-form");
+    button.name = "ids";
+    button.value = String(id);
+    button.className = "btn-link";
+    button.textContent = MARK_LABEL;
+    return button;
+  }
+
+  // Built like notifications/_item.html, element by element, with text nodes only. A
+  // done one (its task was done, by anyone) is not unread, whether read or not.
   function renderItem(item) {
+    var pending = !item.read && !item.resolved;
     var li = document.createElement("li");
-    li.className = "notification notification-new" + (item.read ? "" : " unread");
+    li.className = "notification notification-new" + (pending ? " unread" : "") + (item.resolved ? " resolved" : "");
     li.dataset.id = String(item.id);
     li.dataset.kind = String(item.kind || "");
+    if (toId(item.request)) {
+      li.dataset.request = String(toId(item.request));
+    }
+    if (item.step) {
+      li.dataset.step = String(item.step);
+    }
     var url = safeUrl(item.url);
     var text = document.createElement(url ? "a" : "span");
     if (url) {
@@ -112,14 +146,63 @@
     text.textContent = String(item.message || "");
     li.appendChild(text);
     if (item.created_at) {
-      li.appendChild(document.createTextNode(" "));
       var time = document.createElement("time");
       time.dateTime = String(item.created_at);
       time.className = "muted";
-      time.textContent = formatTime(item.created_at);
+      time.textContent = String(item.created_label || "");
+      li.appendChild(document.createTextNode(" "));
       li.appendChild(time);
     }
+    if (item.kind_label) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(chip(String(item.kind_label)));
+    }
+    if (item.resolved) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(chip(RESOLVED_LABEL, "chip-done", RESOLVED_TITLE));
+    }
+    if (pending) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(markButton(item.id));
+    }
     return li;
+  }
+
+  // A time the server wrote (ISO 8601 with its offset), in milliseconds; Python writes
+  // microseconds, which Date.parse need not accept: they are cut to milliseconds.
+  function serverTime(iso) {
+    return Date.parse(String(iso || "").replace(/(\.\d{3})\d+/, "$1"));
+  }
+
+  // Someone did the task that the notifications about `data.request` of `data.steps`,
+  // created before `data.at`, asked for: they read "Atendida" and no longer count, as the
+  // server renders them (the count itself comes with the message).
+  function markResolved(data) {
+    var list = document.getElementById("notification-list");
+    var request = toId(data.request);
+    var steps = Array.isArray(data.steps) ? data.steps.map(String) : [];
+    var before = serverTime(data.at);
+    if (!list || !request || !steps.length || !isFinite(before)) {
+      return;
+    }
+    list.querySelectorAll('li[data-request="' + request + '"][data-step]').forEach(function (li) {
+      var time = li.querySelector("time");
+      var created = time ? serverTime(time.getAttribute("datetime")) : NaN;
+      if (steps.indexOf(li.dataset.step) === -1 || li.classList.contains("resolved") || !(created < before)) {
+        return;
+      }
+      li.classList.remove("unread");
+      li.classList.add("resolved");
+      var button = li.querySelector("button[name=ids]");
+      var done = chip(RESOLVED_LABEL, "chip-done", RESOLVED_TITLE);
+      if (button) {
+        li.insertBefore(done, button);
+        button.remove();
+      } else {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(done);
+      }
+    });
   }
 
   function addNotification(item) {
@@ -234,6 +317,10 @@
       setUnread(data.unread);
     } else if (data.type === "unread") {
       setUnread(data.unread);
+    } else if (data.type === "resolved") {
+      markResolved(data);
+      setUnread(data.unread);
+      emit("live:resolved", { request: data.request, steps: data.steps });
     } else if (data.type === "request_changed") {
       applyState(data);
     } else if (data.type === "force_close") {

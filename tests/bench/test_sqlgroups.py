@@ -129,6 +129,14 @@ REPRESENTATIVE = [
         "notifications",
     ),
     (
+        'SELECT "auth_user"."id" AS "pk", COALESCE((SELECT COUNT(V0."id") AS "count" FROM '
+        '"notifications_notification" V0 WHERE (V0."recipient_id" = ("auth_user"."id") AND V0."read_at" IS NULL) '
+        'GROUP BY V0."recipient_id"), 0) AS "coalesce1" FROM "auth_user" WHERE ("auth_user"."id" IN (5, 6) OR '
+        '"auth_user"."id" IN (SELECT U0."recipient_id" FROM "notifications_notification" U0 WHERE '
+        '(U0."request_id" = 3 AND U0."step" IN (\'review\'))))',
+        "notifications",
+    ),
+    (
         'INSERT INTO "audit_auditevent" ("chain", "sequence", "action") VALUES (\'materialrequest:3\', 4, \'approve\')',
         "audit",
     ),

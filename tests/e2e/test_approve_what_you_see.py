@@ -121,6 +121,13 @@ def test_bulk_approval_confirms_then_reports_each_request_once(users, units, log
     expect(confirm).to_be_hidden()
     assert MaterialRequest.objects.get(pk=chosen[0].pk).state == State.PENDING_APPROVAL
     page.get_by_role("button", name="Aprobar seleccionadas").click()
+    # The connection drops: the confirmation says so and keeps the selection; nothing approved.
+    page.context.set_offline(True)
+    confirm.get_by_role("button", name="Aprobar", exact=True).click()
+    expect(confirm.get_by_role("alert")).to_contain_text("No hay conexión con el servidor: no se aprobó ninguna.")
+    expect(items).to_have_count(3)
+    assert MaterialRequest.objects.get(pk=chosen[0].pk).state == State.PENDING_APPROVAL
+    page.context.set_offline(False)
     confirm.get_by_role("button", name="Aprobar", exact=True).click()
 
     results = page.locator("#bulk-results")

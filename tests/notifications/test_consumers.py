@@ -93,7 +93,11 @@ async def test_a_real_transition_reaches_the_reviewer(users, units):
         "message": f"rentas1 envió la solicitud {submitted.reference} «{submitted.title}» a revisión.",
         "url": f"/solicitudes/{submitted.pk}/",
         "created_at": notification["created_at"],
+        "created_label": notification["created_label"],
         "read": False,
+        "resolved": False,
+        "request": submitted.pk,
+        "step": "review",
         "unread": 1,
     }
     assert changed == {
@@ -134,8 +138,11 @@ async def test_the_actor_gets_no_notification_of_their_own_action(users, units):
     in_review = await in_state(users, units, State.IN_REVIEW)
     reviewer = await connect_as(users["revisor1"])
     await step(users, in_review, "forward", "revisor1")
-    (message,) = await receive_all(reviewer, 1)
-    assert message["type"] == "request_changed", "only the hint for the actor's other tabs"
+    resolved, message = await receive_all(reviewer, 2)
+    # Their own "new submission" is done (its task is): their count falls, nothing new.
+    assert resolved["type"] == "resolved" and resolved["unread"] == 0
+    assert (resolved["request"], resolved["steps"]) == (in_review.pk, ["review"])
+    assert message["type"] == "request_changed", "only the hints for the actor's other tabs"
     assert await reviewer.receive_nothing(timeout=QUIET)
     await reviewer.disconnect()
 
@@ -231,7 +238,7 @@ async def test_a_change_is_one_channel_layer_message_for_all_the_sockets_of_a_pr
     assert sent == [services.FANOUT_GROUP]
     for communicator in (sockets["rentas1"], second_tab, sockets["rentas2"]):
         assert [m["type"] for m in await receive_all(communicator, 2)] == ["notification", "request_changed"]
-    assert [m["type"] for m in await receive_all(sockets["revisor1"], 1)] == ["request_changed"]
+    assert [m["type"] for m in await receive_all(sockets["revisor1"], 2)] == ["resolved", "request_changed"]
     assert await sockets["social1"].receive_nothing(timeout=QUIET)
     for communicator in [*sockets.values(), second_tab]:
         await communicator.disconnect()
@@ -506,6 +513,7 @@ async def test_a_failing_unread_count_is_logged_and_the_rest_still_arrives(users
         raise RuntimeError("base de datos bloqueada")
 
     monkeypatch.setattr(services, "unread_counts", broken)
+    monkeypatch.setattr(services, "unread_counts_and_asked", broken)  # a change that completes a task
     draft = await database_sync_to_async(create_request)(users["rentas1"], units["rentas"])
     with caplog.at_level(logging.ERROR, logger="notifications"):
         await step(users, draft, "submit", "rentas1")

@@ -113,13 +113,19 @@ async def test_a_push_from_another_event_loop_arrives(redis_layer, users, units)
 
 async def test_a_change_seen_by_many_reaches_each_of_them_once(redis_layer, users, units):
     """A cancellation after review: the unit, the reviewers and the gerentes each get their
-    notification and the new state, in that order, over Redis."""
+    notification and the new state, in that order, over Redis (the reviewers also hear,
+    before the new state, that the review they were asked for is done)."""
     in_review = await database_sync_to_async(request_in_state)(users, units, State.IN_REVIEW)
     names = ["rentas1", "revisor1", "revisor2", "gerente", "gerente_rentas"]
     sockets = [await connect_as(users[name]) for name in names]
     await step(users, in_review, "cancel", "rentas2")
     for name, communicator in zip(names, sockets, strict=True):
-        notification, changed = await receive_all(communicator, 2)
+        if name.startswith("revisor"):
+            # Their "new submission" is done: the cancellation ended the review (issue 16).
+            notification, resolved, changed = await receive_all(communicator, 3)
+            assert resolved["type"] == "resolved", name
+        else:
+            notification, changed = await receive_all(communicator, 2)
         assert (notification["type"], notification["kind"]) == ("notification", "cancellation"), name
         assert (changed["type"], changed["state"]) == ("request_changed", "anulado"), name
         assert await communicator.receive_nothing(timeout=0.1)

@@ -332,6 +332,20 @@ def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
         "label": "Borrador",
         "revision": draft.revision,
     }
+    # The reviewers' "new submission" notifications are done (issue 16): each hears that
+    # the review of this request is done, with their new count (after any new notification
+    # of theirs). `at` is when the change stored its notifications.
+    stored_at = Notification.objects.filter(request=draft, kind=Kind.OBSERVATION).first().created_at
+    resolved = {
+        name: {
+            "type": "resolved",
+            "request": draft.pk,
+            "steps": ["review"],
+            "at": timezone.localtime(stored_at).isoformat(),
+            "unread": selectors.unread_count(users[name]),
+        }
+        for name in REVISORES
+    }
     # The unit hears of the observation, then of the new state, each once.
     for name in RENTAS:
         note = Notification.objects.get(request=draft, recipient=users[name], kind=Kind.OBSERVATION)
@@ -344,14 +358,19 @@ def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
                 "message": f"revisor1 devolvió la solicitud {draft.reference} «{draft.title}» con observaciones.",
                 "url": f"/solicitudes/{draft.pk}/",
                 "created_at": timezone.localtime(note.created_at).isoformat(),
+                "created_label": timezone.localtime(note.created_at).strftime("%d/%m/%Y %H:%M"),
                 "read": False,
-                "unread": Notification.objects.filter(recipient=users[name], read_at__isnull=True).count(),
+                "resolved": False,
+                "request": draft.pk,
+                "step": "correction",
+                "unread": selectors.unread_count(users[name]),
             },
+            *([resolved[name]] if name in resolved else []),
             changed,
         ], name
     # The office, the actor included, keeps seeing it: only its new state.
     for name in (REVISORES | GERENTES) - RENTAS:
-        assert told[name] == [changed], name
+        assert told[name] == [*([resolved[name]] if name in resolved else []), changed], name
     # Nobody else hears anything, and everyone told may see the request.
     assert set(told) == RENTAS | REVISORES | GERENTES
     for name in told:

@@ -35,7 +35,10 @@
     }
     window.loadFragment(holder, url);
   }
-  function open(dialog, decision) {
+  // A modal dialog (showModal) keeps Tab inside and closes on Escape; focus moves into it on
+  // opening and goes back to whatever opened it on closing (see returnFocus).
+  function open(dialog, decision, opener) {
+    dialog.returnFocusTo = opener || document.activeElement;
     if (decision) {
       var radio = dialog.querySelector('input[name="decision"][value="' + decision + '"]');
       if (radio) { radio.checked = true; }
@@ -52,13 +55,21 @@
         var row = opener.closest("tr[data-request-id]");
         fill(dialog, row);
         if (row && dialog.querySelector("[data-review]")) { loadReview(dialog, row.dataset.reviewUrl); }
-        open(dialog, opener.getAttribute("data-decision"));
+        open(dialog, opener.getAttribute("data-decision"), opener);
       }
       return;
     }
     var confirm = event.target.closest("[data-bulk-confirm]");
     if (confirm) {
       var bulkForm = document.getElementById("bulk-form");
+      var offline = confirm.closest("dialog").querySelector("[data-bulk-offline]");
+      if (offline && navigator.onLine === false) {
+        // Sent now, the browser would show its own error page and the selection be lost.
+        offline.textContent = confirm.closest("dialog").dataset.offline;
+        offline.hidden = false;
+        return;
+      }
+      if (offline) { offline.hidden = true; }
       if (bulkForm && !bulkForm.dataset.confirmed) {
         bulkForm.dataset.confirmed = "1";
         confirm.disabled = true;
@@ -69,6 +80,23 @@
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) { closer.closest("dialog").close(); }
   });
+  // Back to the button that opened the dialog; a dialog the page opened by itself (a refused
+  // decision) gives focus to its row's button. "close" does not bubble: listen while capturing,
+  // so dialogs of a refreshed task list are served too.
+  function returnFocus(event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) { return; }
+    var back = dialog.returnFocusTo;
+    dialog.returnFocusTo = null;
+    if (!back || !back.isConnected || back === document.body) {
+      back = dialog.dataset.requestId
+        ? document.querySelector('#tasks tr[data-request-id="' + dialog.dataset.requestId + '"] [data-open-dialog="' + dialog.id + '"]')
+        : null;
+    }
+    if (back && typeof back.focus === "function") { back.focus(); }
+  }
+  document.addEventListener("close", returnFocus, true);
+
   // After every deferred script has run (page.js's loader among them).
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
@@ -107,7 +135,7 @@
     dialog.querySelector("[data-bulk-comment]").textContent = comment.trim() ? "«" + comment.trim() + "»" : dialog.dataset.noComment;
     var button = dialog.querySelector("[data-bulk-confirm]");
     if (button) { button.disabled = false; }
-    open(dialog);
+    open(dialog, null, event.submitter || document.activeElement);
     if (button) { button.focus(); }
   });
 
@@ -133,5 +161,7 @@
       .finally(function () { refreshing = false; });
   }
   document.addEventListener("live:notification", refreshTasks);
+  // A task someone else did leaves the list at once.
+  document.addEventListener("live:resolved", refreshTasks);
   document.addEventListener("live:reconnected", refreshTasks);
 })();
