@@ -16,6 +16,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.services import record_event
 from core.prepared import PreparedQuery
+from core.wording import quote
 from notifications import services as notification_services
 from notifications.models import Kind
 from workflows import lifecycle, policy
@@ -229,12 +230,12 @@ def reassign_task(actor, task_pk, to_user) -> Task:
                 actor=actor,
                 material_request=material_request,
                 messages={
-                    Kind.TASK_ASSIGNED: _("%(who)s le asignó la tarea «%(task)s» de %(reference)s «%(title)s».")
+                    Kind.TASK_ASSIGNED: _("%(who)s le asignó la tarea «%(task)s» de %(reference)s %(title)s.")
                     % {
                         "who": actor.get_full_name() or actor.get_username(),
                         "task": task.flow_task.task_title,
                         "reference": material_request.reference,
-                        "title": material_request.title,
+                        "title": quote(material_request.title),
                     }
                 },
             )

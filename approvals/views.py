@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.submit import redirect_after_post
 from notifications import selectors as notification_selectors
-from workflows import policy
+from workflows import lifecycle, policy
 from workflows import selectors as request_selectors
 from workflows import services as workflow_services
 from workflows.exceptions import REFUSALS, DecisionAlreadyRecorded, refusal
@@ -204,15 +204,7 @@ def _run(user, code, material_request, *, comment, revision):
         return True, repeated.message, 200
     except REFUSALS as refused:
         return False, *refusal(refused)
-    return (
-        True,
-        _("%(reference)s: ahora está «%(state)s».")
-        % {
-            "reference": updated.reference,
-            "state": updated.state_label,
-        },
-        200,
-    )
+    return True, lifecycle.TRANSITIONS_BY_CODE[code].done_for(updated), 200
 
 
 @login_required

@@ -4,6 +4,11 @@ Neither holds the rows in memory: both read the events `chunk_size` at a time fr
 database (audit.selectors.export_rows). Every export is itself an audit event, written
 before the first byte leaves (record_export).
 
+People are named by full name and username («Ana Pérez (aperez)»), actions, states, kinds
+and object types by their Spanish labels; the codes stay in columns of their own
+(«Nombre de usuario», «Código de acción», «Código del tipo de objeto»), for whoever
+filters or joins the file by code.
+
 Cells are the stored values, with two guards for spreadsheets: in the CSV, a text that
 begins with = + - @ or a tab/carriage return gets a leading apostrophe, so Excel or
 LibreOffice does not run it as a formula (OWASP, "CSV injection"); in the XLSX every text is
@@ -18,6 +23,7 @@ from datetime import UTC
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +32,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import selectors
-from .labels import ACTION_LABELS, kind_label, state_label
+from .labels import (
+    ACTION_LABELS,
+    USER_TYPE,
+    kind_label,
+    object_label,
+    person_from_parts,
+    person_label,
+    state_label,
+)
 from .models import AuditEvent
 from .services import record_event
 
@@ -58,11 +72,13 @@ def headers() -> list[str]:
         _("Fecha y hora local (%(zone)s)") % {"zone": settings.TIME_ZONE},
         _("Fecha y hora UTC"),
         _("Usuario"),
+        _("Nombre de usuario"),
         _("Por encargo de"),
         _("Acción"),
         _("Código de acción"),
         _("Referencia"),
-        _("Tipo de objeto"),
+        _("Objeto"),
+        _("Código del tipo de objeto"),
         _("Id del objeto"),
         _("Unidad"),
         _("Tipo de solicitud"),
@@ -91,12 +107,17 @@ class RowFormatter:
         self.zone = timezone.get_current_timezone()
         self.states: dict[str, str] = {}
         self.kinds: dict[str, str] = {}
+        self.people: dict[str, str] = {}
 
     def __call__(self, row) -> list:
         (
             occurred_at,
             username,
+            first_name,
+            last_name,
             on_behalf_of,
+            on_behalf_of_first_name,
+            on_behalf_of_last_name,
             action,
             reference,
             object_type,
@@ -119,11 +140,13 @@ class RowFormatter:
         return [
             occurred_at.astimezone(self.zone).replace(tzinfo=None),
             occurred_at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            person_from_parts(username, first_name, last_name),
             username,
-            on_behalf_of or "",
+            person_from_parts(on_behalf_of, on_behalf_of_first_name, on_behalf_of_last_name),
             self.actions.get(action, action),
             action,
             reference,
+            self._object(object_type, object_id, reference),
             object_type,
             object_id,
             unit or "",
@@ -141,6 +164,17 @@ class RowFormatter:
             prev_hash,
             event_hash,
         ]
+
+    def _object(self, object_type: str, object_id: str, reference: str) -> str:
+        people = {}
+        if object_type == USER_TYPE and object_id:
+            if object_id not in self.people:
+                # One read per person named in the export (few), not per row.
+                user = get_user_model().objects.filter(pk=object_id).first() if object_id.isdigit() else None
+                self.people[object_id] = person_label(user) if user is not None else ""
+            if self.people[object_id]:
+                people = {object_id: self.people[object_id]}
+        return object_label(object_type, object_id, reference, people)
 
     @staticmethod
     def _label(cache, label, code):

@@ -64,3 +64,65 @@ def state_label(code: str) -> str:
 
 def kind_label(code: str) -> str:
     return _label(KIND_CHOICES, code)
+
+
+# --- people and objects, as the log names them ------------------------------------------------
+
+USER_TYPE = "auth.user"
+
+
+def person_label(user=None, username: str = "") -> str:
+    """«Ana Pérez (aperez)»: a person as the log and its exports name them, full name and
+    username; the username alone for someone without a name; "" for nobody (the system, or
+    a failed login), which each page words its own way."""
+    if user is not None:
+        username = user.get_username()
+        full_name = user.get_full_name().strip()
+        return f"{full_name} ({username})" if full_name else username
+    return username
+
+
+def person_from_parts(username: str | None, first_name: str | None, last_name: str | None) -> str:
+    """person_label() from the columns of a values_list (the exports read no model)."""
+    if not username:
+        return ""
+    full_name = f"{first_name or ''} {last_name or ''}".strip()
+    return f"{full_name} ({username})" if full_name else username
+
+
+def type_label(object_type: str) -> str:
+    """«Solicitud», «Encargatura», «Usuario»: the model's name, for a stored "app.model"."""
+    from django.apps import apps
+
+    if not object_type:
+        return ""
+    try:
+        name = str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+    return name[:1].upper() + name[1:]
+
+
+def object_label(object_type: str, object_id: str, reference: str = "", people: dict | None = None) -> str:
+    """What an event is about, in words: «Usuario: Ana Pérez (aperez)», «Solicitud de acceso
+    a la información SAIP-2026-0001», «Encargatura n.º 3». `people`: user id (text) ->
+    person_label, for the users among the objects (read by the caller, all at once)."""
+    if not object_type:
+        return ""
+    name = type_label(object_type)
+    if object_type == USER_TYPE and people and object_id in people:
+        return f"{name}: {people[object_id]}"
+    if reference:
+        return f"{name} {reference}"
+    return f"{name} n.º {object_id}" if object_id else name
+
+
+def people_among(pairs) -> dict[str, str]:
+    """{user id: person_label} for the users among (object_type, object_id) pairs, in one
+    query (none when there are none)."""
+    from django.contrib.auth import get_user_model
+
+    ids = {object_id for object_type, object_id in pairs if object_type == USER_TYPE and object_id.isdigit()}
+    if not ids:
+        return {}
+    return {str(user.pk): person_label(user) for user in get_user_model().objects.filter(pk__in=ids)}

@@ -109,7 +109,11 @@ def log_page(filters: dict, *, before: int | None = None, after: int | None = No
 EXPORT_FIELDS = (
     "occurred_at",
     "actor_username",
+    "actor__first_name",
+    "actor__last_name",
     "on_behalf_of__username",
+    "on_behalf_of__first_name",
+    "on_behalf_of__last_name",
     "action",
     "reference",
     "object_type",

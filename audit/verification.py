@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import Q
+from django.utils import timezone
 
 from . import outside_copy, sealing
 from .hashing import compute_checkpoint_hash, compute_hash
+from .labels import action_label, person_label
 from .models import AuditCheckpoint, AuditEvent
 
 CHUNK = 2_000
@@ -49,6 +51,19 @@ class Break:
                 + (f", referencia {event.reference}" if event.reference else "")
                 + ")"
             )
+        return f"{where}: {self.reason}"
+
+    def plain(self) -> str:
+        """The same for a reader of a dossier: the position in the request's trail, the
+        event by its date, action and person, never by its codes."""
+        if self.place or self.checkpoint is not None:
+            return self.describe()
+        where = f"posición {self.sequence} del registro"
+        if self.event is not None:
+            event = self.event
+            moment = timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
+            who = person_label(event.actor, event.actor_username) or "el sistema"
+            where += f" (evento del {moment}: {action_label(event.action)}, por {who})"
         return f"{where}: {self.reason}"
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from core.wording import quote
 from notifications.models import Kind, Notification
 from notifications.services import store_notifications
 from organization.models import Membership
@@ -59,21 +60,21 @@ def needs_to_remind(today, calendar: WorkingCalendar | None = None) -> list[Even
 def _message(need: EventNeed, today, recipient) -> str:
     event = need.event
     words = {
-        "need": need.title,
-        "event": event.title,
+        "need": quote(need.title),
+        "event": quote(event.title),
         "event_date": formats.date_format(event.start_date, "d/m/Y"),
         "date": formats.date_format(need.requested_by, "d/m/Y"),
         "status": need.status().label,
     }
     if need.is_late(today):
         text = _(
-            "Atrasada: «%(need)s», para el evento «%(event)s» del %(event_date)s, debía estar lista el %(date)s "
-            "y está: %(status)s."
+            "Atrasada: %(need)s, para el evento %(event)s del %(event_date)s, debía estar lista el %(date)s. "
+            "Situación: %(status)s."
         )
     else:
         text = _(
-            "Pendiente de envío: «%(need)s», para el evento «%(event)s» del %(event_date)s, debe estar lista "
-            "el %(date)s y está: %(status)s."
+            "Pendiente de envío: %(need)s, para el evento %(event)s del %(event_date)s, debe estar lista "
+            "el %(date)s. Situación: %(status)s."
         )
     text = text % words
     if need.request is not None and has_perm(recipient, need.request, "view_materialrequest"):

@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import record_event
+from core.wording import quote
 from notifications.models import Kind as NotificationKind
 from notifications.services import store_notifications
 from organization.models import Membership
@@ -76,10 +78,14 @@ class OverdueNeeds(WorkflowError):
 
     def __init__(self, overdue: list[OverdueNeed]):
         super().__init__(
-            _(
-                "La fecha requerida de %(n)d solicitud(es) ya pasó: el evento está demasiado cerca para la "
+            ngettext(
+                "La fecha requerida de %(n)d solicitud ya pasó: el evento está demasiado cerca para la "
+                "anticipación configurada. Confirme para crearla con fecha requerida hoy; quedará marcada "
+                "como fuera de plazo.",
+                "La fecha requerida de %(n)d solicitudes ya pasó: el evento está demasiado cerca para la "
                 "anticipación configurada. Confirme para crearlas con fecha requerida hoy; quedarán marcadas "
-                "como fuera de plazo."
+                "como fuera de plazo.",
+                len(overdue),
             )
             % {"n": len(overdue)}
         )
@@ -415,9 +421,9 @@ def _request_content(event: CalendarEvent, need: EventNeed, requested_by: date) 
     when = formats.date_format(event.start_date, "d/m/Y")
     place = event.place or TO_BE_DEFINED
     summary = _(
-        "Material para «%(event)s» (%(date)s, %(place)s): %(need)s. Generada desde el calendario cívico; "
+        "Material para %(event)s (%(date)s, %(place)s): %(need)s. Generada desde el calendario cívico; "
         "complete el contenido y envíela a revisión."
-    ) % {"event": event.title, "date": when, "place": place, "need": need.title}
+    ) % {"event": quote(event.title), "date": when, "place": place, "need": need.title}
     fields = {
         "title": need.title,
         "requested_by": requested_by,
@@ -557,12 +563,12 @@ def _tell_author(actor, author, event: CalendarEvent, spawned: list[EventNeed]) 
     """The unit's head finds the drafts in their inbox, with the date each is needed."""
     for need in spawned:
         message = _(
-            "La oficina de comunicaciones generó el borrador %(reference)s «%(title)s» para el evento "
-            "«%(event)s»: complételo y envíelo a revisión antes del %(date)s."
+            "La oficina de comunicaciones generó el borrador %(reference)s %(title)s para el evento "
+            "%(event)s: complételo y envíelo a revisión antes del %(date)s."
         ) % {
             "reference": need.request.reference,
-            "title": need.request.title,
-            "event": event.title,
+            "title": quote(need.request.title),
+            "event": quote(event.title),
             "date": formats.date_format(need.requested_by, "d/m/Y"),
         }
         store_notifications(

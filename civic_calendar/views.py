@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.wording import quote
 from workflows.exceptions import REFUSALS, WorkflowError, refusal
 from workflows.models import MaterialRequest
 
@@ -184,7 +186,7 @@ def event_create(request):
                     _apply_service_error(form, error)
                 _message, status = refusal(error)
             else:
-                messages.success(request, _("Evento «%(title)s» registrado.") % {"title": event.title})
+                messages.success(request, _("Evento %(title)s registrado.") % {"title": quote(event.title)})
                 return redirect("civic_calendar:event_detail", pk=event.pk)
     return render(request, "civic_calendar/form.html", _form_context(form, None), status=status)
 
@@ -268,8 +270,8 @@ def need_add(request, pk):
         return _refused(request, event, error, need_form=form)
     messages.success(
         request,
-        _("Material agregado: «%(title)s», requerido para el %(date)s.")
-        % {"title": need.title, "date": need.requested_by.strftime("%d/%m/%Y")},
+        _("Material agregado: %(title)s, requerido para el %(date)s.")
+        % {"title": quote(need.title), "date": need.requested_by.strftime("%d/%m/%Y")},
     )
     return redirect("civic_calendar:event_detail", pk=pk)
 
@@ -332,13 +334,19 @@ def spawn(request, pk):
     except REFUSALS as error:
         return _refused(request, event, error)
     late = sum(1 for need in spawned if need.spawned_late)
-    text = _("Se generaron %(n)d solicitud(es) en borrador para la unidad %(unit)s: %(references)s.") % {
+    text = ngettext(
+        "Se generó %(n)d solicitud en borrador para la unidad %(unit)s: %(references)s.",
+        "Se generaron %(n)d solicitudes en borrador para la unidad %(unit)s: %(references)s.",
+        len(spawned),
+    ) % {
         "n": len(spawned),
         "unit": event.unit.name,
         "references": ", ".join(need.request.reference for need in spawned),
     }
     if late:
-        text += " " + _("%(n)d quedaron marcadas como fuera de plazo.") % {"n": late}
+        text += " " + ngettext(
+            "%(n)d quedó marcada como fuera de plazo.", "%(n)d quedaron marcadas como fuera de plazo.", late
+        ) % {"n": late}
     messages.success(request, text)
     return redirect("civic_calendar:event_detail", pk=pk)
 

@@ -93,6 +93,12 @@ def summary_line(material_request) -> str:
     sent = statuses.count(Delivery.Status.SENT)
     failed = statuses.count(Delivery.Status.FAILED)
     return (
-        f"Difusión a medios: {sends} envío(s), {len(statuses)} destinatario(s): {sent} entregado(s) al servidor "
-        f"de correo, {failed} fallido(s). Detalle en difusion.csv."
+        f"Difusión a medios: {_count(sends, 'envío', 'envíos')}, "
+        f"{_count(len(statuses), 'destinatario', 'destinatarios')}: "
+        f"{_count(sent, 'entregado', 'entregados')} al servidor de correo, "
+        f"{_count(failed, 'fallido', 'fallidos')}. Detalle en difusion.csv."
     )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"

@@ -75,7 +75,7 @@ def check_distributable(material_request: MaterialRequest) -> None:
     """The state allows a send (409 otherwise)."""
     if material_request.state != State.PUBLISHED:
         raise ActionNotAvailable(
-            _("Solo se difunde una nota de prensa publicada; esta está «%(state)s».")
+            _("Solo se difunde una nota de prensa publicada; el estado de esta es «%(state)s».")
             % {"state": material_request.state_label}
         )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.wording import quote
 from workflows.exceptions import REFUSALS, WorkflowError, refusal
 
 from . import distribution as sending
@@ -174,7 +175,7 @@ def _edit(request, what, pk=None):
                     _apply_service_error(form, error)
                 _message, status = refusal(error)
             else:
-                messages.success(request, _("«%(name)s» guardado.") % {"name": saved})
+                messages.success(request, _("Datos de %(name)s guardados.") % {"name": quote(saved)})
                 return redirect(list_url)
     title_new, title_edit = TITLES[what]
     return render(
@@ -254,7 +255,7 @@ def _list_edit(request, pk=None):
                     _apply_service_error(form, error)
                 _message, status = refusal(error)
             else:
-                messages.success(request, _("Lista «%(name)s» guardada.") % {"name": saved.name})
+                messages.success(request, _("Lista %(name)s guardada.") % {"name": quote(saved.name)})
                 return redirect("directory:list_list")
     return render(
         request,

@@ -418,7 +418,7 @@ def extract_docx(uploaded_file) -> ImportedDocument:
 def _check_draft(material_request: MaterialRequest) -> None:
     if material_request.state != State.DRAFT:
         raise InvalidInput(
-            _("Solo se puede importar un documento en un borrador; esta solicitud está «%(state)s».")
+            _("Solo se puede importar un documento en un borrador; el estado de esta solicitud es «%(state)s».")
             % {"state": material_request.state_label}
         )
 

@@ -29,7 +29,8 @@ from docx.text.run import Run
 from organization.logos import JPEG_MAGIC, LOGO_MAX_BYTES, PNG_MAGIC
 from workflows.models import Kind, State
 
-from .snapshots import approval_lines, money, spanish_date, spanish_datetime, state_label
+from .snapshots import approval_lines, legacy_money, money, spanish_date, spanish_datetime, state_label
+from .tables import available_width, fit_columns
 from .verification import qr_png, verification_code, verification_url
 
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -69,8 +70,18 @@ class Frozen:
         return self.snapshot.get("approval")
 
     @property
+    def schema(self) -> int:
+        """The snapshot's edition (documents.snapshots.SCHEMA): what it was rendered as."""
+        return self.snapshot.get("schema", 1)
+
+    @property
     def state_label(self) -> str:
-        return state_label(self.content.get("kind", ""), self.state)
+        return state_label(self.content.get("kind", ""), self.state, schema=self.schema)
+
+    def money(self, value) -> str:
+        if self.schema < 2:
+            return legacy_money(value)
+        return money(value, self.snapshot.get("country"))
 
     @property
     def marks(self) -> list[str]:
@@ -447,6 +458,13 @@ def _approval_block(document, frozen: Frozen) -> None:
                 run.font.size = Pt(7)
 
 
+def _fit(document, table, frozen: Frozen) -> None:
+    """Column widths that break no word (documents.tables), from the second edition on:
+    the first one's tables are left to the word processor, as they were rendered."""
+    if frozen.schema >= 2:
+        fit_columns(table, available_width(document), default_size=document.styles["Normal"].font.size)
+
+
 # --- one layout per kind ---------------------------------------------------------------------
 
 
@@ -503,12 +521,13 @@ def _campaign(document, frozen: Frozen) -> None:
     header[1].paragraphs[0].add_run("Monto").bold = True
     concept = f"Campaña {details.get('campaign_type_label', '').lower()}: {content.get('title', '')}"
     row = table.add_row().cells
-    row[0].text, row[1].text = concept, money(details.get("budget", "0"))
+    row[0].text, row[1].text = concept, frozen.money(details.get("budget", "0"))
     total = table.add_row().cells
     total[0].paragraphs[0].add_run("Total").bold = True
-    total[1].paragraphs[0].add_run(money(details.get("budget", "0"))).bold = True
+    total[1].paragraphs[0].add_run(frozen.money(details.get("budget", "0"))).bold = True
     for cells in (header, row, total):
         cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _fit(document, table, frozen)
     document.add_paragraph()
     _summary_and_body(document, frozen)
 
@@ -588,6 +607,7 @@ def _signage(document, frozen: Frozen) -> None:
     )
     for cell, value in zip(cells, values, strict=True):
         cell.text = value
+    _fit(document, table, frozen)
     document.add_paragraph()
     _heading(document, "Fotografías", 1)
     photos = 0

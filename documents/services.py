@@ -13,6 +13,7 @@ from django.utils.text import get_valid_filename
 
 from audit.services import record_event
 from core import taskqueue
+from core.country import country
 from organization.roles import Role
 from organization.selectors import current_logo, municipality_name, roles_of
 
@@ -76,7 +77,13 @@ def _municipality_of(material_request) -> str:
 
 def build_snapshot(material_request, *, reason: str, number: int) -> dict:
     content = snapshots.build_content(material_request)
-    snapshot = {"schema": snapshots.SCHEMA, "municipality": _municipality_of(material_request), "content": content}
+    snapshot = {
+        "schema": snapshots.SCHEMA,
+        "municipality": _municipality_of(material_request),
+        # Its documents write amounts as this country does, whatever the setting later says.
+        "country": country().code,
+        "content": content,
+    }
     logo = _logo(material_request)
     if logo:
         snapshot["logo"] = logo

@@ -13,9 +13,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import translation
 
+from core.wording import money as country_money
 from workflows.models import ATTACHMENT_SNAPSHOT_FIELDS, DETAILS_MODELS, PUBLISHED_LABELS, Channel, Kind, State
 
-SCHEMA = 1
+# 2: the snapshot names the municipality's country ("country": "PE"), whose formats its
+# documents use (amounts: core.wording.money), and states read as their current labels.
+# 1: written before; rendered exactly as then (legacy_money, LEGACY_STATE_LABELS), so a
+# stored DOCX can still be made again byte for byte.
+SCHEMA = 2
 
 MONTHS = (
     "enero",
@@ -117,7 +122,28 @@ def build_content(material_request) -> dict:
         }
 
 
-def state_label(kind: str, state: str) -> str:
+# How the first edition's documents named the states (schema 1), kept to render them again.
+LEGACY_STATE_LABELS = {
+    State.DRAFT: "Borrador",
+    State.IN_REVIEW: "En revisión",
+    State.PENDING_APPROVAL: "Pendiente de aprobación",
+    State.APPROVED: "Aprobado",
+    State.CANCELLED: "Anulado",
+    State.WITHDRAWN: "Retirado",
+}
+LEGACY_PUBLISHED_LABELS = {
+    Kind.PUBLICATION: "Publicado",
+    Kind.CAMPAIGN: "Publicado",
+    Kind.SPEECH: "Pronunciado",
+    Kind.SIGNAGE: "Instalado",
+}
+
+
+def state_label(kind: str, state: str, *, schema: int = SCHEMA) -> str:
+    if schema < 2:
+        if state == State.PUBLISHED and kind in Kind.values:
+            return LEGACY_PUBLISHED_LABELS[Kind(kind)]
+        return LEGACY_STATE_LABELS.get(state, state)
     with translation.override("es"):
         if state == State.PUBLISHED and kind in Kind.values:
             return str(PUBLISHED_LABELS[Kind(kind)])
@@ -153,8 +179,14 @@ def spanish_datetime(value: str | datetime) -> str:
     return f"{spanish_date(moment)}, {moment:%H:%M} h"
 
 
-def money(value: str) -> str:
-    """ "S/ 1,500.00", the way Peruvian budgets are written."""
+def money(value: str, country: str | None = None) -> str:
+    """An amount of a snapshot in the country's format (the configured one by default):
+    «S/ 1 500,00» in Peru, «L 1,500.00» in Honduras."""
+    return country_money(Decimal(value or "0"), country)
+
+
+def legacy_money(value: str) -> str:
+    """ "S/ 1,500.00": how documents of the first edition (schema 1) wrote amounts."""
     return f"S/ {Decimal(value or '0'):,.2f}"
 
 

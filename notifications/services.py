@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from core import taskqueue
 from core.asyncbridge import run_coroutine
 from core.prepared import PreparedQuery
+from core.wording import quote
 from organization.selectors import municipality_name
 from workflows import lifecycle, policy
 from workflows.exceptions import InvalidInput
@@ -74,7 +75,7 @@ def display_name(user) -> str:
 
 
 def request_words(material_request: MaterialRequest) -> str:
-    return f"{material_request.reference} «{material_request.title}»"
+    return f"{material_request.reference} {quote(material_request.title)}"
 
 
 def _message(action: str, kind: str, actor, material_request: MaterialRequest) -> str:
@@ -84,7 +85,7 @@ def _message(action: str, kind: str, actor, material_request: MaterialRequest) -
         variants.get(kind)
         or variants.get(material_request.kind)
         or (row.message if row is not None else None)
-        or gettext_lazy("%(actor)s cambió %(request)s")
+        or gettext_lazy("%(actor)s cambió la solicitud %(request)s.")
     )
     who = display_name(actor) if actor is not None else _("El sistema")
     return str(template) % {"actor": who, "request": request_words(material_request)}
@@ -599,7 +600,9 @@ def deadline_reminders(*, today=None) -> int:
         if key in already or not can_view(author, material_request):
             continue
         with translation.override(settings.LANGUAGE_CODE):
-            message = _("La fecha requerida de %(request)s es %(when)s y sigue en estado «%(state)s».") % {
+            message = _(
+                "La fecha requerida de la solicitud %(request)s es %(when)s y su estado sigue siendo «%(state)s»."
+            ) % {
                 "request": request_words(material_request),
                 "when": _when(material_request.requested_by, today),
                 "state": material_request.state_label,

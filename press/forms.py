@@ -91,7 +91,7 @@ class ArchiveFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Estado"),
         required=False,
-        choices=[("", _("Todos")), (State.PUBLISHED, _("Vigente")), (State.WITHDRAWN, _("Retirado"))],
+        choices=[("", _("Todos")), (State.PUBLISHED, _("Vigente")), (State.WITHDRAWN, _("Retirada"))],
     )
 
     def clean(self):

@@ -21,6 +21,7 @@ from docx import Document
 from docx.shared import Pt
 
 from audit.exports import RowFormatter, csv_lines
+from audit.labels import action_label, person_label, state_label
 from audit.models import AuditEvent
 from audit.redaction import Redactor
 from audit.selectors import EXPORT_FIELDS, events_for
@@ -32,11 +33,16 @@ from documents import official
 from documents.models import PUBLICATION_REASONS, DocumentVersion
 from documents.rendering import Frozen, render_frozen
 from documents.services import rendered_docx
+from documents.tables import available_width, fit_columns
 from documents.verification import site_base
 from organization.selectors import municipality_name
 from workflows.display import decision_label
 from workflows.models import MaterialRequest, State
 from workflows.selectors import request_decisions
+
+TABLE_TEXT = Pt(9)
+HASH_FONT = "DejaVu Sans Mono"
+HASH_SIZE = Pt(7)
 
 # Columns of selectors.EXPORT_FIELDS that may carry personal data: the comment, the data,
 # and the IP address and browser, which identify a person too.
@@ -166,17 +172,13 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
     document.add_paragraph(settings.MUNICIPALITY_NAME)
     facts = [
         ("Generado", timezone.localtime(context["generated_at"]).strftime("%d/%m/%Y %H:%M")),
-        ("Generado por", job.requested_by.get_full_name() or job.requested_by.get_username()),
+        ("Generado por", person_label(job.requested_by)),
         ("Datos personales", "ocultados" if redactor is not None else "incluidos (copia interna)"),
     ]
     if context.get("transparency"):
         entry = context["transparency"]
         facts.insert(0, ("Pedido de acceso a la información", entry.reference))
-    table = document.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in facts:
-        row = table.add_row().cells
-        row[0].text, row[1].text = label, value
+    _grid(document, [], [list(fact) for fact in facts], bold_first_column=True)
     if redactor is not None:
         document.add_paragraph(
             "Esta copia oculta datos personales (correos, teléfonos, documentos de identidad y nombres de "
@@ -198,50 +200,56 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
         if part.distribution_line:
             document.add_paragraph(part.distribution_line)
         document.add_heading("Versiones del documento", level=2)
-        versions = document.add_table(rows=1, cols=5)
-        versions.style = "Table Grid"
-        for cell, text in zip(
-            versions.rows[0].cells, ["N°", "Motivo", "Fecha", "Hash del contenido", "SHA-256 del DOCX"], strict=True
-        ):
-            cell.text = text
-        for version in part.versions:
-            cells = versions.add_row().cells
-            cells[0].text = str(version.number)
-            cells[1].text = version.get_reason_display()
-            cells[2].text = timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M")
-            cells[3].text = version.snapshot_sha256
-            cells[4].text = file_hashes.get(version.pk, "")
+        # The two hashes (64 characters each) one under the other, in a small fixed-width
+        # type: side by side they would not fit the page without breaking.
+        _grid(
+            document,
+            ["N°", "Motivo y fecha", "SHA-256 del contenido y del DOCX"],
+            [
+                [
+                    str(version.number),
+                    [
+                        version.get_reason_display(),
+                        timezone.localtime(version.created_at).strftime("%d/%m/%Y %H:%M"),
+                    ],
+                    Hashes(
+                        [
+                            f"Contenido: {version.snapshot_sha256}",
+                            f"DOCX: {file_hashes.get(version.pk, '')}",
+                        ]
+                    ),
+                ]
+                for version in part.versions
+            ],
+        )
         if part.signed:
             document.add_heading("Documentos oficiales firmados (PDF)", level=2)
-            signed = document.add_table(rows=1, cols=4)
-            signed.style = "Table Grid"
-            for cell, text in zip(
-                signed.rows[0].cells, ["N°", "Código de verificación", "SHA-256 del PDF", "Firmado por"], strict=True
-            ):
-                cell.text = text
-            for version, record, _name in part.signed:
-                cells = signed.add_row().cells
-                cells[0].text = str(version.number)
-                cells[1].text = record.code
-                cells[2].text = record.sha256
-                cells[3].text = record.signer
+            _grid(
+                document,
+                ["N°", "Código de verificación", "SHA-256 del PDF", "Firmado por"],
+                [
+                    [str(version.number), record.code, Hashes([record.sha256]), record.signer]
+                    for version, record, _name in part.signed
+                ],
+            )
             document.add_paragraph("Cómo verificarlos: vea COMO-VERIFICAR.txt en este expediente.")
         _decisions_table(document, part, redactor)
         document.add_heading("Registro de auditoría completo", level=2)
-        trail = document.add_table(rows=1, cols=5)
-        trail.style = "Table Grid"
-        for cell, text in zip(trail.rows[0].cells, ["Fecha", "Usuario", "Acción", "Estados", "Motivo"], strict=True):
-            cell.text = text
+        rows = []
         for event in part.events:
-            cells = trail.add_row().cells
-            cells[0].text = timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
-            who = event.actor_username or "—"
+            who = person_label(event.actor, event.actor_username) or "Sistema"
             if event.on_behalf_of:
-                who += f" (por encargo de {event.on_behalf_of.get_username()})"
-            cells[1].text = who
-            cells[2].text = event.action
-            cells[3].text = f"{event.from_state} → {event.to_state}" if event.from_state or event.to_state else ""
-            cells[4].text = _maybe(redactor, event.comment)
+                who += f" (por encargo de {person_label(event.on_behalf_of)})"
+            rows.append(
+                [
+                    timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S"),
+                    who,
+                    action_label(event.action),
+                    _states(event.from_state, event.to_state),
+                    _maybe(redactor, event.comment),
+                ]
+            )
+        _grid(document, ["Fecha", "Usuario", "Acción", "Estados", "Motivo"], rows)
     buffer = io.BytesIO()
     document.core_properties.title = "Expediente de auditoría"
     document.save(buffer)
@@ -249,7 +257,7 @@ def _summary_docx(job, parts: list[Part], file_hashes: dict, context: dict, reda
 
 
 def _person(user) -> str:
-    return (user.get_full_name().strip() or user.get_username()) if user is not None else "—"
+    return person_label(user) if user is not None else "—"
 
 
 def _decisions_table(document, part: Part, redactor: Redactor | None) -> None:
@@ -258,25 +266,57 @@ def _decisions_table(document, part: Part, redactor: Redactor | None) -> None:
     decided under, the document version it was taken on and the audit event that vouches
     for it (its position in the chain, as in auditoria.csv)."""
     document.add_heading("Quién decidió qué y cuándo", level=2)
-    table = document.add_table(rows=1, cols=7)
-    table.style = "Table Grid"
-    headings = ["Fecha", "Decidió", "Decisión", "Estados", "Versión", "Motivo", "Evento"]
-    for cell, text in zip(table.rows[0].cells, headings, strict=True):
-        cell.text = text
+    rows = []
     for decision in part.decisions:
-        cells = table.add_row().cells
-        cells[0].text = timezone.localtime(decision.created_at).strftime("%d/%m/%Y %H:%M:%S")
         who = _person(decision.actor)
         if decision.acting_for is not None:
             who += f" (por encargo de {_person(decision.acting_for)})"
         if decision.by_system:
             who += " (ejecutada por la tarea programada)"
-        cells[1].text = who
-        cells[2].text = f"{decision_label(decision.action)} [{decision.action}]"
-        cells[3].text = f"{decision.from_state} → {decision.to_state}"
-        cells[4].text = f"v{decision.version_number}" if decision.version_number else "—"
-        cells[5].text = _maybe(redactor, decision.reason)
-        cells[6].text = f"#{decision.audit_event.sequence}"
+        rows.append(
+            [
+                timezone.localtime(decision.created_at).strftime("%d/%m/%Y %H:%M:%S"),
+                who,
+                decision_label(decision.action),
+                _states(decision.from_state, decision.to_state),
+                f"v{decision.version_number}" if decision.version_number else "—",
+                _maybe(redactor, decision.reason),
+                f"#{decision.audit_event.sequence}",
+            ]
+        )
+    _grid(document, ["Fecha", "Decidió", "Decisión", "Estados", "Versión", "Motivo", "Evento"], rows)
+
+
+class Hashes(list):
+    """Lines of a cell printed in HASH_FONT at HASH_SIZE."""
+
+
+def _grid(document, headings: list[str], rows: list[list], *, bold_first_column: bool = False):
+    """A bordered table in TABLE_TEXT, its headings in bold, each cell a text or a list of
+    lines, the columns as wide as their longest words need (documents.tables)."""
+    table = document.add_table(rows=0, cols=len(headings or rows[0]) if (headings or rows) else 1)
+    table.style = "Table Grid"
+    for values, bold in ([(headings, True)] if headings else []) + [(row, False) for row in rows]:
+        cells = table.add_row().cells
+        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
+            lines = value if isinstance(value, list) else [value]
+            for number, line in enumerate(lines):
+                paragraph = cell.paragraphs[0] if number == 0 else cell.add_paragraph()
+                run = paragraph.add_run(line)
+                run.bold = bold or (bold_first_column and index == 0)
+                if isinstance(value, Hashes):
+                    run.font.name, run.font.size = HASH_FONT, HASH_SIZE
+                else:
+                    run.font.size = TABLE_TEXT
+    fit_columns(table, available_width(document), default_size=TABLE_TEXT)
+    return table
+
+
+def _states(from_state: str, to_state: str) -> str:
+    """ "Pendiente de aprobación → Aprobada": the states' labels, never their codes."""
+    if not from_state and not to_state:
+        return ""
+    return f"{state_label(from_state) if from_state else '—'} → {state_label(to_state) if to_state else '—'}"
 
 
 def _maybe(redactor: Redactor | None, text: str) -> str:
@@ -323,7 +363,7 @@ def build(job, progress) -> tuple[str, str]:
                 list(DocumentVersion.objects.filter(request=material_request).order_by("number")),
                 list(events_for(material_request)),
                 result.ok,
-                result.first_break.describe() if result.first_break else "",
+                result.first_break.plain() if result.first_break else "",
                 distribution_summary(material_request),
                 list(request_decisions(material_request).select_related("audit_event")),
             )

@@ -36,7 +36,7 @@ class AuditLogFilterForm(forms.Form):
         label=_("Usuario"),
         required=False,
         max_length=150,
-        help_text=_("Quien actuó o por encargo de quien se actuó."),
+        help_text=_("Nombre de usuario de quien actuó o por encargo de quien se actuó (por ejemplo, jperez)."),
     )
     action = forms.ChoiceField(label=_("Acción"), required=False)
     unit = forms.ModelChoiceField(
@@ -70,7 +70,10 @@ class AuditLogFilterForm(forms.Form):
         if user is None:
             user = get_user_model().objects.filter(username__iexact=username).order_by("pk").first()
         if user is None:
-            raise forms.ValidationError(_("No hay ningún usuario «%(username)s».") % {"username": username})
+            raise forms.ValidationError(
+                _("No hay ningún usuario «%(username)s»: escriba el nombre de usuario con que esa persona ingresa.")
+                % {"username": username}
+            )
         return user
 
     def clean_reference(self):

@@ -3,7 +3,6 @@ log with filters, the trail of one request, and exports of either to CSV and XLS
 
 import json
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import exports, selectors
-from audit.labels import action_label, kind_label, state_label
+from audit.labels import action_label, kind_label, object_label, people_among, person_label, state_label
 from audit.services import chain_for
 from audit.verification import verify_chain
 from organization.selectors import reads_the_record
@@ -46,27 +45,27 @@ def _filter_query(request) -> str:
     return query.urlencode()
 
 
-def _row(event) -> dict:
-    return {
-        "event": event,
-        "action_label": action_label(event.action),
-        "from_label": state_label(event.from_state) if event.from_state else "",
-        "to_label": state_label(event.to_state) if event.to_state else "",
-        "kind_label": kind_label(event.request_kind) if event.request_kind else "",
-        "request_pk": event.object_id if event.object_type == REQUEST_TYPE else None,
-        "object_label": _object_label(event) if event.object_type != REQUEST_TYPE else "",
-    }
-
-
-def _object_label(event) -> str:
-    """What an event that is not about a request is about: "usuario 12", "encargatura 3"."""
-    if not event.object_type:
-        return ""
-    try:
-        name = apps.get_model(event.object_type)._meta.verbose_name
-    except (LookupError, ValueError):
-        name = event.object_type
-    return f"{name} {event.object_id}".strip()
+def _rows(events) -> list[dict]:
+    """The events labelled for people: Spanish labels for actions, states and kinds, people
+    by name and username, and what an event that is not about a request is about (the
+    users among those objects read in one query)."""
+    people = people_among((event.object_type, event.object_id) for event in events)
+    return [
+        {
+            "event": event,
+            "actor_label": person_label(event.actor, event.actor_username),
+            "on_behalf_of_label": person_label(event.on_behalf_of) if event.on_behalf_of_id else "",
+            "action_label": action_label(event.action),
+            "from_label": state_label(event.from_state) if event.from_state else "",
+            "to_label": state_label(event.to_state) if event.to_state else "",
+            "kind_label": kind_label(event.request_kind) if event.request_kind else "",
+            "request_pk": event.object_id if event.object_type == REQUEST_TYPE else None,
+            "object_label": object_label(event.object_type, event.object_id, event.reference, people)
+            if event.object_type != REQUEST_TYPE
+            else "",
+        }
+        for event in events
+    ]
 
 
 @login_required
@@ -86,7 +85,7 @@ def log(request):
     page = selectors.log_page(
         filter_form.filters(), before=cursor_form.cleaned_data["before"], after=cursor_form.cleaned_data["after"]
     )
-    context.update(page=page, rows=[_row(event) for event in page.events])
+    context.update(page=page, rows=_rows(page.events))
     return render(request, "records/log/log.html", context)
 
 
@@ -113,12 +112,11 @@ def request_timeline(request, pk):
     # and links to the one before, and the first position where that fails.
     verification = verify_chain(chain_for(material_request))
     broken_at = verification.first_break.sequence if verification.first_break else None
-    rows = []
-    for event in selectors.events_for(material_request).select_related("unit"):
-        row = _row(event)
+    rows = _rows(list(selectors.events_for(material_request).select_related("unit")))
+    for row in rows:
+        event = row["event"]
         row["data_json"] = json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else ""
         row["broken"] = event.sequence == broken_at
-        rows.append(row)
     return render(
         request,
         "records/log/timeline.html",

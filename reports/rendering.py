@@ -15,6 +15,7 @@ from docx.shared import Cm, Pt
 
 from documents.rendering import add_page_field, blank_document, facts_table, logo_bytes, save_deterministic
 from documents.snapshots import sha256_of, spanish_date, spanish_datetime
+from documents.tables import available_width, fit_columns
 
 from .charts import coverage_by_tone_chart, requests_by_unit_chart
 
@@ -103,10 +104,18 @@ def _core_properties(document, figures: dict) -> None:
 
 
 def _table(
-    document, headers: list[str], rows: list[list], *, numeric: tuple = (), total: list | None = None, widths=None
+    document,
+    figures: dict,
+    headers: list[str],
+    rows: list[list],
+    *,
+    numeric: tuple = (),
+    total: list | None = None,
+    widths=None,
 ):
     """A grid table with a bold heading row (and a bold total row); `numeric` columns
-    are right-aligned; `widths` in cm, one per column (16 cm of text width in all)."""
+    are right-aligned. Its columns fit their longest words (documents.tables); figures of
+    the first schema keep the fixed `widths` (in cm) they were rendered with."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for index, (cell, label) in enumerate(zip(table.rows[0].cells, headers, strict=True)):
@@ -123,7 +132,9 @@ def _table(
             run.font.size = TABLE_TEXT
             if index in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    if widths:
+    if figures.get("schema", 1) >= 2:
+        fit_columns(table, available_width(document), default_size=TABLE_TEXT)
+    elif widths:
         table.autofit = False
         for column, width in zip(table.columns, widths, strict=True):
             column.width = Cm(width)
@@ -195,6 +206,7 @@ def _received(document, figures: dict) -> None:
     total = ["Total", *(received["by_kind"][kind] for kind in kinds), received["total"]]
     _table(
         document,
+        figures,
         ["Unidad orgánica", *(label for _kind, label in received["kinds"]), "Total"],
         rows,
         numeric=tuple(range(1, len(kinds) + 2)),
@@ -209,6 +221,7 @@ def _approval_and_publication(document, figures: dict) -> None:
     document.add_heading("3. Aprobación y publicación", level=1)
     _table(
         document,
+        figures,
         ["Indicador", "Valor", "Solicitudes consideradas"],
         [
             ["Solicitudes aprobadas en el periodo", figures["approved"], figures["approved"]],
@@ -256,7 +269,9 @@ def _urgent(document, figures: dict) -> None:
                 review,
             ]
         )
-    _table(document, ["Referencia", "Título", "Publicada", "Motivo de la urgencia", "Revisión posterior"], rows)
+    _table(
+        document, figures, ["Referencia", "Título", "Publicada", "Motivo de la urgencia", "Revisión posterior"], rows
+    )
 
 
 def _transparency(document, figures: dict) -> None:
@@ -271,6 +286,7 @@ def _transparency(document, figures: dict) -> None:
         return
     _table(
         document,
+        figures,
         ["Cumplimiento del plazo", "Solicitudes"],
         [
             [label, transparency["by_status"][status]]
@@ -292,7 +308,11 @@ def _transparency(document, figures: dict) -> None:
         for entry in transparency["entries"]
     ]
     _table(
-        document, ["Referencia", "Recibida", "Plazo", "Estado", "Cumplimiento"], rows, widths=(3.3, 2.7, 2.7, 2.5, 4.8)
+        document,
+        figures,
+        ["Referencia", "Recibida", "Plazo", "Estado", "Cumplimiento"],
+        rows,
+        widths=(3.3, 2.7, 2.7, 2.5, 4.8),
     )
     if transparency["as_of"]:
         _note(document, f"Situación de las solicitudes en trámite al {spanish_date(transparency['as_of'])}.")
@@ -303,6 +323,7 @@ def _coverage(document, figures: dict) -> None:
     document.add_heading("6. Cobertura en medios", level=1)
     _table(
         document,
+        figures,
         ["Tono", "Notas y menciones"],
         [[label, coverage["by_tone"][tone]] for tone, label in coverage["tones"]],
         numeric=(1,),
@@ -311,10 +332,16 @@ def _coverage(document, figures: dict) -> None:
     _chart(document, coverage_by_tone_chart(coverage), "Gráfico 2. Cobertura en medios por tono.")
     if coverage["by_medium"]:
         document.add_heading("Medios con más cobertura", level=2)
-        _table(document, ["Medio", "Notas y menciones"], coverage["by_medium"][:TOP_ROWS], numeric=(1,))
+        _table(document, figures, ["Medio", "Notas y menciones"], coverage["by_medium"][:TOP_ROWS], numeric=(1,))
     if coverage["by_request"]:
         document.add_heading("Material con más cobertura", level=2)
-        _table(document, ["Referencia", "Título", "Notas y menciones"], coverage["by_request"][:TOP_ROWS], numeric=(2,))
+        _table(
+            document,
+            figures,
+            ["Referencia", "Título", "Notas y menciones"],
+            coverage["by_request"][:TOP_ROWS],
+            numeric=(2,),
+        )
 
 
 def _published(document, figures: dict) -> None:
@@ -339,6 +366,7 @@ def _published(document, figures: dict) -> None:
         )
     _table(
         document,
+        figures,
         ["Referencia", "Título", "Unidad", "Tipo", "Fecha de publicación", "Medio"],
         rows,
         widths=(3.3, 3.7, 2.7, 2.1, 2.6, 1.6),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DateInput, DateTimeInput
 
+from . import identity
 from .models import SHORT_TEXT_MAX, TEXT_MAX, Exemption, State, TransparencyRequest
 from .selectors import UNASSIGNED
 from .services import active_officers as officers
@@ -54,13 +55,17 @@ class TransparencyRequestForm(forms.ModelForm):
             "requested_information",
         ]
         widgets = {"requested_information": _textarea(6, TEXT_MAX)}
-        help_texts = {
-            "requester_document_number": _("DNI: 8 dígitos (13 en Honduras); RUC: 11 dígitos."),
-            "requested_information": _("Lo que el ciudadano pide, en sus términos."),
-        }
+        help_texts = {"requested_information": _("Lo que el ciudadano pide, en sus términos.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The documents of the municipality's country, with their names and digits there.
+        accepted = identity.choices()
+        current = self.instance.requester_document_type
+        if current and current not in dict(accepted):
+            accepted.append((current, self.instance.get_requester_document_type_display()))
+        self.fields["requester_document_type"].choices = [("", "---------"), *accepted]
+        self.fields["requester_document_number"].help_text = identity.documents().help_text
         if self.instance.pk:
             del self.fields["client_token"]
         else:

@@ -42,17 +42,54 @@ class Action:
     # States that allow it when it moves no state.
     states: tuple = ()
     style: str = "default"
+    # What the officer reads once it is done (%(reference)s is the entry's).
+    done: str = ""
 
 
 ACTIONS = {
     action.code: action
     for action in (
-        Action("assign", gettext_lazy("Asignar responsable"), None, states=OPEN_STATES),
-        Action("start", gettext_lazy("Iniciar la atención"), "start_attention", style="primary"),
-        Action("extend", gettext_lazy("Comunicar prórroga"), "communicate_extension"),
-        Action("answer", gettext_lazy("Registrar la respuesta"), "answer", style="primary"),
-        Action("deny", gettext_lazy("Denegar (excepción legal)"), "deny", style="danger"),
-        Action("archive", gettext_lazy("Archivar"), "archive", style="danger"),
+        Action(
+            "assign",
+            gettext_lazy("Asignar responsable"),
+            None,
+            states=OPEN_STATES,
+            done=gettext_lazy("Responsable de la solicitud %(reference)s asignado."),
+        ),
+        Action(
+            "start",
+            gettext_lazy("Iniciar la atención"),
+            "start_attention",
+            style="primary",
+            done=gettext_lazy("Atención de la solicitud %(reference)s iniciada."),
+        ),
+        Action(
+            "extend",
+            gettext_lazy("Comunicar prórroga"),
+            "communicate_extension",
+            done=gettext_lazy("Prórroga de la solicitud %(reference)s registrada."),
+        ),
+        Action(
+            "answer",
+            gettext_lazy("Registrar la respuesta"),
+            "answer",
+            style="primary",
+            done=gettext_lazy("Respuesta a la solicitud %(reference)s registrada."),
+        ),
+        Action(
+            "deny",
+            gettext_lazy("Denegar (excepción legal)"),
+            "deny",
+            style="danger",
+            done=gettext_lazy("Solicitud %(reference)s denegada."),
+        ),
+        Action(
+            "archive",
+            gettext_lazy("Archivar"),
+            "archive",
+            style="danger",
+            done=gettext_lazy("Solicitud %(reference)s archivada."),
+        ),
     )
 }
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.models import Kind, Notification
 from notifications.services import store_notifications
@@ -55,12 +56,24 @@ def _message(entry, deadline: str, due_on, days_left: int) -> str:
     if days_left < 0:
         words["n"] = -days_left
         return (
-            _("%(reference)s: %(what)s venció el %(date)s (hace %(n)d día(s) hábil(es)) y sigue sin respuesta.") % words
+            ngettext(
+                "%(reference)s: %(what)s venció el %(date)s (hace %(n)d día hábil) y sigue sin respuesta.",
+                "%(reference)s: %(what)s venció el %(date)s (hace %(n)d días hábiles) y sigue sin respuesta.",
+                words["n"],
+            )
+            % words
         )
     if days_left == 0:
         return _("%(reference)s: %(what)s vence hoy, %(date)s.") % words
     words["n"] = days_left
-    return _("%(reference)s: %(what)s vence el %(date)s (en %(n)d día(s) hábil(es)).") % words
+    return (
+        ngettext(
+            "%(reference)s: %(what)s vence el %(date)s (en %(n)d día hábil).",
+            "%(reference)s: %(what)s vence el %(date)s (en %(n)d días hábiles).",
+            days_left,
+        )
+        % words
+    )
 
 
 def send_deadline_reminders(*, today=None) -> int:

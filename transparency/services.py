@@ -29,7 +29,7 @@ from workflows.exceptions import InvalidInput, StaleRequest
 from workflows.models import ReferenceSequence
 from workflows.permissions import objects_visible_to
 
-from . import policies
+from . import identity, policies
 from .deadlines import WorkingCalendar
 from .models import OPEN_STATES, SHORT_TEXT_MAX, TEXT_MAX, DocumentType, Exemption, TransparencyRequest
 
@@ -48,13 +48,6 @@ DATA_FIELDS = (
     "requested_information",
 )
 REQUIRED_FIELDS = ("requester_name", "requester_document_type", "requester_document_number", "channel")
-
-# Identity documents: digits for DNI (8 in Peru, 13 in Honduras) and RUC, letters and
-# digits for the others.
-DOCUMENT_LENGTHS = {
-    DocumentType.DNI: (8, 13),
-    DocumentType.RUC: (11,),
-}
 
 
 def next_reference(year: int) -> str:
@@ -138,19 +131,16 @@ def _clean_data(values: dict) -> dict:
     elif received_at > timezone.now():
         errors.setdefault("received_at", []).append(_("La fecha de recepción no puede estar en el futuro."))
     doc_type, number = data.get("requester_document_type"), (data.get("requester_document_number") or "")
-    number = number.replace(" ", "").upper()
+    # The country's documents and digits (transparency/identity.py): what the form's help says.
+    number = identity.normalized(doc_type, number)
     data["requester_document_number"] = number
     if doc_type and doc_type not in DocumentType.values:
         errors.setdefault("requester_document_type", []).append(_("Tipo de documento desconocido."))
-    elif doc_type and number:
-        lengths = DOCUMENT_LENGTHS.get(doc_type)
-        if lengths is not None and not (number.isdigit() and len(number) in lengths):
-            errors.setdefault("requester_document_number", []).append(
-                _("El %(type)s debe tener %(digits)s dígitos.")
-                % {"type": DocumentType(doc_type).label, "digits": " o ".join(str(n) for n in lengths)}
-            )
-        elif lengths is None and not (number.isalnum() and 6 <= len(number) <= 15):
-            errors.setdefault("requester_document_number", []).append(_("Use solo letras y números (entre 6 y 15)."))
+    elif doc_type and number and (problem := identity.refusal(doc_type, number)):
+        field = (
+            "requester_document_type" if doc_type not in identity.documents().labels else "requester_document_number"
+        )
+        errors.setdefault(field, []).append(problem)
     instance = TransparencyRequest(**{name: data[name] for name in DATA_FIELDS if name not in errors})
     try:
         instance.full_clean(

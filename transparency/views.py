@@ -197,15 +197,7 @@ def register_action(request, pk, code):
         if isinstance(error, WorkflowError):
             _apply_service_error(form, error)
         return _refused(request, entry, error, failed_action=code, failed_form=form)
-    messages.success(
-        request,
-        _("%(action)s: hecho. La solicitud %(reference)s está «%(state)s».")
-        % {
-            "action": policies.ACTIONS[code].label,
-            "reference": updated.reference,
-            "state": updated.get_state_display(),
-        },
-    )
+    messages.success(request, str(policies.ACTIONS[code].done) % {"reference": updated.reference})
     return redirect("transparency:detail", pk=pk)
 
 

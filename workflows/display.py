@@ -3,7 +3,9 @@
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel, State
+from core.wording import money
+
+from .models import MONEY_FIELDS, Channel, State
 from .policies import ACTIONS
 
 # What each audit action reads as in a request's history.
@@ -49,14 +51,16 @@ def detail_rows(material_request) -> list[tuple[str, str]]:
         if field.name in ("id", "request"):
             continue
         value = getattr(detail, field.name)
-        if field.choices:
+        label = str(field.verbose_name)
+        if field.name in MONEY_FIELDS:
+            value, label = money(value), str(MONEY_FIELDS[field.name])
+        elif field.choices:
             value = getattr(detail, f"get_{field.name}_display")()
         elif field.name == "channels":
             labels = dict(Channel.choices)
             value = ", ".join(str(labels.get(item, item)) for item in value)
         elif value is not None and not isinstance(value, str):
             value = formats.localize(value, use_l10n=True)
-        label = str(field.verbose_name)
         rows.append((label[:1].upper() + label[1:], value))
     return rows
 

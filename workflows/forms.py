@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.country import country
 from organization.models import Unit
 
 from .models import (
@@ -111,6 +112,15 @@ class CampaignDetailsForm(forms.ModelForm):
             "objective": _textarea(3, SHORT_TEXT_MAX),
             "start_date": DateInput(),
             "end_date": DateInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The currency of the municipality's country, not the model's default (soles).
+        profile = country()
+        self.fields["budget"].label = _("Presupuesto (%(symbol)s)") % {"symbol": profile.currency_symbol}
+        self.fields["budget"].help_text = _("En %(currency)s, con dos decimales como máximo; 0 si no tiene costo.") % {
+            "currency": profile.currency_name
         }
 
     def clean(self):

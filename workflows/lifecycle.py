@@ -31,10 +31,11 @@ class State(models.TextChoices):
     DRAFT = "borrador", _("Borrador")
     IN_REVIEW = "en_revision", _("En revisión")
     PENDING_APPROVAL = "pendiente_aprobacion", _("Pendiente de aprobación")
-    APPROVED = "aprobado", _("Aprobado")
-    PUBLISHED = "publicado", _("Publicado")
-    CANCELLED = "anulado", _("Anulado")
-    WITHDRAWN = "retirado", _("Retirado")
+    # A state describes the request (la solicitud): its labels agree with it.
+    APPROVED = "aprobado", _("Aprobada")
+    PUBLISHED = "publicado", _("Publicada")
+    CANCELLED = "anulado", _("Anulada")
+    WITHDRAWN = "retirado", _("Retirada")
 
 
 # --- the per-object permissions (django-guardian codenames on the request) ---------------
@@ -171,6 +172,10 @@ class Transition:
     # Other words for some notification kinds or request kinds (key: either value).
     message_variants: Mapping[str, Promise] = field(default_factory=dict)
     labels_by_kind: Mapping[str, Promise] = field(default_factory=dict)  # the button, per request kind
+    # What the person who took the action reads afterwards: what happened, with a full stop
+    # (%(reference)s is the request's), and other words per request kind.
+    done: Promise | None = None
+    done_by_kind: Mapping[str, Promise] = field(default_factory=dict)
     closes: tuple[str, ...] = ()  # the steps whose open task it completes
     opens: str | None = None  # the step it opens (None: the process ends, or no task)
     ends_process: bool = False  # cancels the process instead of completing its task
@@ -184,6 +189,11 @@ class Transition:
 
     def label_for(self, material_request) -> str:
         return str(self.labels_by_kind.get(material_request.kind, self.label))
+
+    def done_for(self, material_request) -> str:
+        """ "Solicitud COM-2026-00042 aprobada.": what the action did to this request."""
+        template = self.done_by_kind.get(material_request.kind, self.done)
+        return str(template) % {"reference": material_request.reference}
 
 
 def everywhere(states, audiences) -> dict[State, tuple[str, ...]]:
@@ -212,7 +222,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         style="primary",
         freezes_version=True,
         notify=(Notice("reviewers", "new_submission"),),
-        message=_("%(actor)s envió %(request)s a revisión"),
+        message=_("%(actor)s envió la solicitud %(request)s a revisión."),
+        done=_("Solicitud %(reference)s enviada a revisión."),
         closes=("correction",),
         opens="review",
     ),
@@ -228,7 +239,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         duties={NOT_AUTHOR: OWN_REVIEW},
         style="primary",
         notify=(Notice("approvers", "task_assigned"),),
-        message=_("%(actor)s derivó %(request)s a aprobación"),
+        message=_("%(actor)s derivó la solicitud %(request)s a aprobación."),
+        done=_("Solicitud %(reference)s derivada a aprobación."),
         closes=("review",),
         opens="approval",
     ),
@@ -244,7 +256,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         duties={NOT_AUTHOR: OWN_REVIEW},
         reason_label=_("Observaciones"),
         notify=(Notice("requesters", "observation"),),
-        message=_("%(actor)s devolvió %(request)s con observaciones"),
+        message=_("%(actor)s devolvió la solicitud %(request)s con observaciones."),
+        done=_("Solicitud %(reference)s devuelta a la unidad con observaciones."),
         closes=("review",),
         opens="correction",
     ),
@@ -267,8 +280,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         style="primary",
         freezes_version=True,
         notify=(Notice("author", "approval"), Notice("publishers", "task_assigned")),
-        message=_("%(actor)s aprobó %(request)s"),
-        message_variants={"task_assigned": _("%(actor)s aprobó %(request)s: queda lista para publicar")},
+        message=_("%(actor)s aprobó la solicitud %(request)s."),
+        message_variants={
+            "task_assigned": _("%(actor)s aprobó la solicitud %(request)s: queda lista para publicar."),
+        },
+        done=_("Solicitud %(reference)s aprobada."),
         closes=("approval",),
         opens="publication",
     ),
@@ -284,7 +300,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         duties=DECISION_DUTIES,
         reason_label=_("Motivo de la devolución"),
         notify=(Notice("requesters", "returned"),),
-        message=_("%(actor)s devolvió %(request)s a la unidad"),
+        message=_("%(actor)s devolvió la solicitud %(request)s a la unidad."),
+        done=_("Solicitud %(reference)s devuelta a la unidad."),
         closes=("approval",),
         opens="correction",
     ),
@@ -301,7 +318,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason_label=_("Motivo del rechazo"),
         style="danger",
         notify=(Notice("author", "rejection"),),
-        message=_("%(actor)s rechazó %(request)s"),
+        message=_("%(actor)s rechazó la solicitud %(request)s."),
+        done=_("Solicitud %(reference)s rechazada."),
         closes=("approval",),
     ),
     Transition(
@@ -322,12 +340,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         style="primary",
         freezes_version=True,
         notify=(Notice("requesters", "publication"),),
-        message=_("%(actor)s publicó %(request)s"),
+        message=_("%(actor)s publicó la solicitud %(request)s."),
         message_variants={
-            "speech": _("%(actor)s registró %(request)s como pronunciado"),
-            "signage": _("%(actor)s registró %(request)s como instalado"),
+            "speech": _("%(actor)s registró el discurso %(request)s como pronunciado."),
+            "signage": _("%(actor)s registró la señalización %(request)s como instalada."),
         },
-        labels_by_kind={"speech": _("Marcar como pronunciado"), "signage": _("Marcar como instalado")},
+        labels_by_kind={"speech": _("Marcar como pronunciado"), "signage": _("Marcar como instalada")},
+        done=_("Solicitud %(reference)s publicada."),
+        done_by_kind={
+            "speech": _("Discurso %(reference)s registrado como pronunciado."),
+            "signage": _("Señalización %(reference)s registrada como instalada."),
+        },
         closes=("publication",),
     ),
     Transition(
@@ -355,7 +378,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         condition="is_urgent_eligible",
         freezes_version=True,
         notify=(Notice("author", "urgent_publication"), Notice("post_reviewers", "urgent_publication")),
-        message=_("%(actor)s publicó con urgencia %(request)s: requiere revisión posterior"),
+        message=_("%(actor)s publicó con urgencia la solicitud %(request)s: requiere revisión posterior."),
+        done=_("Solicitud %(reference)s publicada con urgencia; queda pendiente su revisión posterior."),
         closes=("review", "approval"),
         opens="post_review",
     ),
@@ -379,7 +403,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         condition="awaits_post_review",
         grant_follows_condition=True,
         notify=(Notice("author", "urgent_publication"),),
-        message=_("%(actor)s hizo la revisión posterior de la publicación urgente %(request)s"),
+        message=_("%(actor)s hizo la revisión posterior de la publicación urgente %(request)s."),
+        done=_("Revisión posterior de la solicitud %(reference)s registrada."),
         closes=("post_review",),
     ),
     Transition(
@@ -398,7 +423,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason_label=_("Motivo de la anulación"),
         style="danger",
         notify=(Notice("viewers", "cancellation"),),
-        message=_("%(actor)s anuló %(request)s"),
+        message=_("%(actor)s anuló la solicitud %(request)s."),
+        done=_("Solicitud %(reference)s anulada."),
         # Nobody did the open task: it is cancelled with the process. (A rejection, by
         # contrast, is the approval task's own outcome and completes it.)
         ends_process=True,
@@ -417,7 +443,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason_label=_("Motivo público del retiro"),
         style="danger",
         notify=(Notice("requesters", "withdrawal"),),
-        message=_("%(actor)s retiró la publicación %(request)s"),
+        message=_("%(actor)s retiró la publicación de la solicitud %(request)s."),
+        done=_("Publicación de la solicitud %(reference)s retirada."),
         # A withdrawal ends a pending post-review too: there is nothing left to review.
         closes=("post_review",),
         waits_for_task_owner=False,
@@ -432,7 +459,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         holders={State.APPROVED: OFFICE},
         refusal=_("Solo comunicaciones puede editar una solicitud aprobada."),
         notify=(Notice("approvers", "task_assigned"),),
-        message=_("%(actor)s modificó %(request)s después de la aprobación: vuelve a aprobación"),
+        message=_("%(actor)s modificó la solicitud %(request)s después de la aprobación: vuelve a aprobación."),
+        done=_("Cambios guardados: la solicitud %(reference)s vuelve a aprobación."),
         closes=("publication",),
         opens="approval",
         # The gerente approved a text, not whatever it becomes: an edit of an approved

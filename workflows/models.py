@@ -31,13 +31,26 @@ class Kind(models.TextChoices):
     SIGNAGE = "signage", _("Señalización de locales")
 
 
-# The final step reads per kind: a speech is delivered, a sign is installed.
+# The final step reads per kind: a speech is delivered, a sign is installed. Each label
+# agrees with its noun: the request (la solicitud, like every other state), the sign (la
+# señalización), and the speech, named since a request is not what gets delivered.
 PUBLISHED_LABELS = {
-    Kind.PUBLICATION: _("Publicado"),
-    Kind.CAMPAIGN: _("Publicado"),
-    Kind.SPEECH: _("Pronunciado"),
-    Kind.SIGNAGE: _("Instalado"),
+    Kind.PUBLICATION: _("Publicada"),
+    Kind.CAMPAIGN: _("Publicada"),
+    Kind.SPEECH: _("Discurso pronunciado"),
+    Kind.SIGNAGE: _("Instalada"),
 }
+# Who registered that final step, as the request page's facts name it.
+PUBLISHED_BY_LABELS = {
+    Kind.PUBLICATION: _("Publicación registrada por"),
+    Kind.CAMPAIGN: _("Publicación registrada por"),
+    Kind.SPEECH: _("Discurso registrado como pronunciado por"),
+    Kind.SIGNAGE: _("Instalación registrada por"),
+}
+
+# Amounts of money among the kinds' details, and what pages call them: the amount itself
+# says its currency (core.wording.money), so the label needs none.
+MONEY_FIELDS = {"budget": _("presupuesto")}
 
 # Text sizes: generous for real material, bounded so one form cannot fill the database.
 SHORT_TEXT_MAX = 2_000
@@ -185,6 +198,10 @@ class MaterialRequest(SpecifiedTransitions, ConcurrentTransitionMixin, models.Mo
         if self.state == State.PUBLISHED:
             return str(PUBLISHED_LABELS[Kind(self.kind)])
         return State(self.state).label
+
+    @property
+    def published_by_label(self) -> str:
+        return str(PUBLISHED_BY_LABELS[Kind(self.kind)])
 
     @property
     def details(self):

@@ -23,6 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.wording import quote
 
 from . import policies, services
 from .exceptions import REFUSALS, ActionNotAvailable, InvalidInput, StaleRequest, refusal
@@ -133,7 +134,7 @@ def _lock(material_request: MaterialRequest) -> MaterialRequest:
 def _check_may_schedule(actor, current: MaterialRequest) -> None:
     if current.state != State.APPROVED:
         raise ActionNotAvailable(
-            _("Solo se puede programar la publicación de una solicitud aprobada; esta está «%(state)s».")
+            _("Solo se puede programar la publicación de una solicitud aprobada; el estado de esta es «%(state)s».")
             % {"state": current.state_label}
         )
     policies.check_action(actor, current, policies.ACTIONS["publish"])
@@ -296,7 +297,7 @@ def _publish_one(pk: int, now: datetime) -> MaterialRequest | None:
 def _changed_reason(current: MaterialRequest) -> str:
     if current.state == State.APPROVED:
         return _("La solicitud cambió después de programar su publicación: prográmela de nuevo si corresponde.")
-    return _("La solicitud ya no está aprobada (está «%(state)s»): no se publica.") % {"state": current.state_label}
+    return _("La solicitud ya no está aprobada: su estado es «%(state)s».") % {"state": current.state_label}
 
 
 def _drop(current: MaterialRequest, publicador, reason: str) -> None:
@@ -316,9 +317,11 @@ def _drop(current: MaterialRequest, publicador, reason: str) -> None:
     )
     if publicador is not None and publicador.is_active and policies.can_view(publicador, current):
         with translation.override("es"):
-            message = _("No se publicó %(reference)s «%(title)s», programada para el %(when)s. %(reason)s") % {
+            message = _(
+                "No se publicó la solicitud %(reference)s %(title)s, programada para el %(when)s. %(reason)s"
+            ) % {
                 "reference": current.reference,
-                "title": current.title,
+                "title": quote(current.title),
                 "when": _when(scheduled_at),
                 "reason": reason,
             }

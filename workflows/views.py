@@ -164,7 +164,11 @@ def request_edit(request, pk):
             if updated.state != material_request.state:
                 messages.warning(
                     request,
-                    _("Cambios guardados. Como la solicitud ya estaba aprobada, vuelve a aprobación del gerente."),
+                    _(
+                        "Cambios guardados. Como la solicitud %(reference)s ya estaba aprobada, vuelve a "
+                        "aprobación del gerente."
+                    )
+                    % {"reference": updated.reference},
                 )
             else:
                 messages.success(request, _("Cambios guardados."))
@@ -236,11 +240,7 @@ def request_action(request, pk, code):
                 _apply_service_error(form, refused)
             error, status = refusal(refused)
         else:
-            messages.success(
-                request,
-                _("%(action)s: hecho. La solicitud %(reference)s ahora está «%(state)s».")
-                % {"action": action.label_for(updated), "reference": updated.reference, "state": updated.state_label},
-            )
+            messages.success(request, action.done_for(updated))
             if not policies.can_view(request.user, updated):
                 return redirect_after_post(request, "workflows:request_list")
             return redirect_after_post(request, "workflows:request_detail", pk=pk)

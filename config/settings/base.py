@@ -105,6 +105,8 @@ TEMPLATES = [
                 "notifications.context_processors.notifications",
                 "config.navigation.main_navigation",
             ],
+            # Money in the country's format and quoted titles (core/wording.py).
+            "libraries": {"wording": "core.templatetags.wording"},
         },
     },
 ]
@@ -260,7 +262,9 @@ DELEGATION_ELIGIBLE_USERS = env.list("DELEGATION_ELIGIBLE_USERS", default=[])
 
 # Transparency register (TUO de la Ley 27806, DS 021-2019-JUS): working days counted with
 # the `holidays` package for this country (PE; HN for Honduras) and optional subdivision.
-TRANSPARENCY_HOLIDAYS_COUNTRY = env.str("TRANSPARENCY_HOLIDAYS_COUNTRY", default="PE")
+# It is the municipality's country: it also sets how amounts are written (S/ 8 500,50 or
+# L 8,500.50) and which identity documents the register asks for (core/country.py).
+TRANSPARENCY_HOLIDAYS_COUNTRY = env.str("TRANSPARENCY_HOLIDAYS_COUNTRY", default="PE").upper()
 TRANSPARENCY_HOLIDAYS_SUBDIVISION = env.str("TRANSPARENCY_HOLIDAYS_SUBDIVISION", default="") or None
 TRANSPARENCY_RESPONSE_DAYS = env.int("TRANSPARENCY_RESPONSE_DAYS", default=10)
 TRANSPARENCY_EXTENSION_NOTICE_DAYS = env.int("TRANSPARENCY_EXTENSION_NOTICE_DAYS", default=2)

@@ -475,7 +475,7 @@ def test_bulk_approval_reports_every_item(client_for, users, units):
     assert STALE in message
     ok, message = by_reference[raced_without_revision.reference]
     assert not ok
-    assert "no está disponible en el estado «Aprobado»" in message
+    assert "no está disponible en el estado «Aprobada»" in message
     for already in (raced, raced_without_revision):
         [event] = events(already, "approve")
         assert event.actor == other_gerente

@@ -20,6 +20,7 @@ from documents.models import DocumentVersion
 from records import jobs
 from tests.audit.helpers import raw
 from tests.conftest import sqlite_only_because
+from tests.docx_widths import narrow_columns
 from tests.factories import create_request, request_in_state
 from transparency import services as register
 from workflows import services as workflow
@@ -101,7 +102,13 @@ def test_the_zip_holds_every_version_the_trail_and_a_summary(client_for, django_
     assert "Cadena de auditoría verificada: íntegra." in summary
     for version in versions:
         assert version.snapshot_sha256 in summary
-    assert "publish" in summary
+    # Labels and people, never the stored codes.
+    assert "Registro de la publicación" in summary and "Pendiente de aprobación → Aprobada" in summary
+    for code in ("publish", "approve", "pendiente_aprobacion", "aprobado", "[approve]"):
+        assert code not in summary.split(), code
+    assert "Aprobada → Publicada" in summary
+    document = Document(io.BytesIO(archive.read("resumen.docx")))
+    assert narrow_columns(document) == []
     assert job.sha256 and job.size == job.file.size
 
 
@@ -158,7 +165,9 @@ def test_a_broken_chain_is_reported_in_the_summary(client_for, django_capture_on
     job, _client = make_dossier(client_for, django_capture_on_commit_callbacks, published, username="auditor")
     summary = docx_text(job_zip(job).read("resumen.docx"))
     assert "Cadena de auditoría ROTA" in summary
-    assert f"evento id {event.pk}" in summary
+    moment = timezone.localtime(event.occurred_at).strftime("%d/%m/%Y %H:%M:%S")
+    assert f"posición 2 del registro (evento del {moment}: Envío a revisión, por rentas1)" in summary
+    assert "materialrequest:" not in summary and "evento id" not in summary
 
 
 @pytest.mark.parametrize(("username", "expected"), [("rentas1", 403), ("gerente", 403), ("publicador", 403)])

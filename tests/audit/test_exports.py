@@ -90,10 +90,11 @@ def test_csv_is_streamed_with_spanish_headers_and_the_filtered_rows_in_order(cli
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="auditoria-')
     rows = read_csv(response)
-    assert rows[0][:6] == [
+    assert rows[0][:7] == [
         "Fecha y hora local (America/Lima)",
         "Fecha y hora UTC",
         "Usuario",
+        "Nombre de usuario",
         "Por encargo de",
         "Acción",
         "Código de acción",
@@ -107,6 +108,43 @@ def test_csv_is_streamed_with_spanish_headers_and_the_filtered_rows_in_order(cli
     assert column(rows, "Estado anterior")[0] == "En revisión"
     assert column(rows, "Estado nuevo")[0] == "Borrador"
     assert column(rows, "Dirección IP")[0] == "10.0.0.7"
+
+
+def test_exports_name_people_and_objects_in_words_and_keep_the_codes_beside(client_for, users, march):
+    gerente, auditor = users["gerente"], users["auditor"]
+    gerente.first_name, gerente.last_name = "Marta", "Quispe Huamán"
+    gerente.save()
+    auditor.first_name, auditor.last_name = "Óscar", "Ñique"
+    auditor.save()
+    bulk_events(
+        1,
+        start=datetime(2026, 3, 21, 15, tzinfo=UTC),
+        action="group_added",
+        actor=gerente,
+        actor_username="gerente",
+        on_behalf_of=auditor,
+        object_type="auth.user",
+        object_id=str(auditor.pk),
+    )
+    rows = read_csv(client_for("auditor").get(CSV_URL, MARCH))
+    assert column(rows, "Usuario") == [
+        "revisor1",
+        "Marta Quispe Huamán (gerente)",
+        "auditor",  # written without the person's record: the username alone
+        "Marta Quispe Huamán (gerente)",
+    ]
+    assert column(rows, "Nombre de usuario") == ["revisor1", "gerente", "auditor", "gerente"]
+    assert column(rows, "Por encargo de")[3] == "Óscar Ñique (auditor)"
+    assert column(rows, "Acción")[3] == "Rol o unidad asignados"
+    assert column(rows, "Objeto")[3] == "Usuario: Óscar Ñique (auditor)"
+    assert column(rows, "Código del tipo de objeto")[3] == "auth.user"
+    assert column(rows, "Id del objeto")[3] == str(auditor.pk)
+    for row in rows[1:]:
+        assert f"usuario {auditor.pk}" not in " ".join(row).lower()
+    workbook = read_xlsx(client_for("auditor").get(XLSX_URL, MARCH))
+    sheet = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    assert column(sheet, "Objeto")[3] == "Usuario: Óscar Ñique (auditor)"
+    assert column(sheet, "Usuario")[1] == "Marta Quispe Huamán (gerente)"
 
 
 def test_csv_keeps_accents_and_defuses_formulas(client_for, march):

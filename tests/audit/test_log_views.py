@@ -133,11 +133,46 @@ def test_a_row_shows_time_in_both_zones_user_delegation_action_reference_states_
     assert reverse("workflows:request_detail", args=[material_request.pk]) in page
     assert timeline_url(material_request.pk) in page
     assert material_request.reference in page
-    assert "Pendiente de aprobación → Aprobado" in page
+    assert "Pendiente de aprobación → Aprobada" in page
     assert long_comment not in page.replace(f'title="{long_comment}"', "")  # truncated in the cell
     assert "Observación extensa Observación extensa" in page
     assert ">" + "ab" * 6 + "<" in page  # the short version hash
     assert "10.1.2.3" in page
+
+
+def test_the_log_names_people_and_says_what_other_events_are_about(client_for, users, units):
+    revisor, gerente = users["revisor1"], users["gerente"]
+    revisor.first_name, revisor.last_name = "Julia", "Pérez Ñaupari"
+    revisor.save()
+    gerente.first_name, gerente.last_name = "Marta", "Quispe"
+    gerente.save()
+    start = datetime(2026, 5, 4, 15, tzinfo=UTC)
+    [logged_in] = bulk_events(
+        1,
+        start=start,
+        action="group_added",
+        actor=gerente,
+        actor_username="gerente",
+        on_behalf_of=revisor,
+        object_type="auth.user",
+        object_id=str(revisor.pk),
+    )
+    [other] = bulk_events(
+        1,
+        start=start + timedelta(minutes=1),
+        action="revoke_delegation",
+        object_type="organization.delegation",
+        object_id="3",
+    )
+    response = client_for("auditor").get(LOG_URL, {"date_from": "2026-05-04", "date_to": "2026-05-04"})
+    page = response.content.decode()
+    assert "Marta Quispe (gerente)" in page
+    assert "por encargo de Julia Pérez Ñaupari (revisor1)" in page
+    assert "Usuario: Julia Pérez Ñaupari (revisor1)" in page
+    assert "Encargatura n.º 3" in page
+    assert f"usuario {revisor.pk}" not in page.lower()
+    assert "auth.user" not in page and "organization.delegation" not in page
+    assert {logged_in.pk, other.pk} == set(shown_ids(response))
 
 
 def test_events_written_by_the_services_are_listed_newest_first(client_for, users, units):
@@ -349,7 +384,7 @@ def test_the_trail_shows_the_chain_in_order_with_every_detail(client_for, users,
             assert event.version_hash in page
     for label in ("Creación del borrador", "Envío a revisión", "Derivación a aprobación", "Aprobación"):
         assert label in page
-    assert "Pendiente de aprobación → Aprobado" in page
+    assert "Pendiente de aprobación → Aprobada" in page
     # Exports of this trail only.
     assert f"{CSV_URL}?request={material_request.pk}" in page
     assert f"{XLSX_URL}?request={material_request.pk}" in page

@@ -130,7 +130,7 @@ def test_the_list_shows_published_and_withdrawn_only(client, users, catalogue, u
     for state in HIDDEN_STATES:
         assert catalogue[state].title not in html, state
     # A withdrawn publication stays listed, marked as withdrawn.
-    assert '<span class="state state-retirado">Retirado</span>' in html
+    assert '<span class="state state-retirado">Retirada</span>' in html
 
 
 def test_searching_a_hidden_request_by_reference_or_title_finds_nothing(anonymous, catalogue):
@@ -223,8 +223,8 @@ def test_a_reference_in_lower_case_goes_to_its_canonical_address(anonymous, cata
 
 
 def test_each_kind_reads_its_final_step(anonymous, users, units):
-    labels = {Kind.PUBLICATION: "Publicado", Kind.CAMPAIGN: "Publicado", Kind.SPEECH: "Pronunciado"}
-    labels[Kind.SIGNAGE] = "Instalado"
+    labels = {Kind.PUBLICATION: "Publicada", Kind.CAMPAIGN: "Publicada", Kind.SPEECH: "Discurso pronunciado"}
+    labels[Kind.SIGNAGE] = "Instalada"
     for kind, label in labels.items():
         item = request_in_state(users, units, State.PUBLISHED, kind=kind)
         html = anonymous.get(detail_url(item.reference)).content.decode()

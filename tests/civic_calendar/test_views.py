@@ -282,7 +282,8 @@ def test_spawning_overdue_needs_asks_for_confirmation_on_the_page(users, units, 
     body = response.content.decode()
     assert response.status_code == 409
     assert 'id="overdue-confirmation"' in body
-    assert "Confirme para crearlas con fecha requerida hoy" in body
+    assert "La fecha requerida de 1 solicitud ya pasó" in body
+    assert "Confirme para crearla con fecha requerida hoy; quedará marcada" in body  # one need: singular
     assert 'name="confirmar" value="1"' in body
     assert not MaterialRequest.objects.exists()
 

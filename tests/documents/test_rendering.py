@@ -106,8 +106,8 @@ def test_campaign_has_its_sections_and_a_budget_table_with_a_total(users, units)
     assert fechas == f"Del {spanish_date(details['start_date'])} al {spanish_date(details['end_date'])}"
     budget = table_rows(document.tables[1])
     assert budget[0] == ["Concepto", "Monto"]
-    assert budget[1][1] == "S/ 1,500.00"
-    assert budget[-1] == ["Total", "S/ 1,500.00"]
+    assert budget[1][1] == "S/\u00a01\u00a0500,00"  # no-break spaces: the amount never wraps
+    assert budget[-1] == ["Total", "S/\u00a01\u00a0500,00"]
     identification = dict(table_rows(document.tables[0]))
     assert identification["Estado"] == "Pendiente de aprobación"
     assert identification["Referencia"] == version.request.reference

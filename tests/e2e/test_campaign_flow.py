@@ -69,7 +69,7 @@ def test_campaign_goes_from_draft_to_pending_approval(users, login_as, screensho
     screenshot(author, "03-rentas1-draft-saved")
 
     run_action(author, "Enviar a revisión")
-    expect(author.get_by_role("status")).to_contain_text("ahora está «En revisión»")
+    expect(author.get_by_role("status")).to_contain_text(re.compile(r"Solicitud COM-\d{4}-\d+ enviada a revisión\."))
     expect(author.locator("#request-state")).to_have_text("En revisión")
     screenshot(author, "04-rentas1-submitted")
 
@@ -108,7 +108,9 @@ def test_campaign_goes_from_draft_to_pending_approval(users, login_as, screensho
     expect(reviewer.get_by_role("heading", name=TITLE)).to_be_visible()
     screenshot(reviewer, "07-revisor1-detail")
     run_action(reviewer, "Derivar a aprobación")
-    expect(reviewer.get_by_role("status")).to_contain_text("ahora está «Pendiente de aprobación»")
+    expect(reviewer.get_by_role("status")).to_contain_text(
+        re.compile(r"Solicitud COM-\d{4}-\d+ derivada a aprobación\.")
+    )
     expect(reviewer.locator("#request-state")).to_have_text("Pendiente de aprobación")
     expect(reviewer.locator("#actions summary", has_text="Derivar a aprobación")).to_have_count(0)
 

@@ -58,7 +58,7 @@ def test_the_inbox_decision_survives_the_connection(users, units, login_as, scre
     assert state_of(cut) == State.PENDING_APPROVAL and approvals_of(cut) == 0
     page.context.set_offline(False)
     dialog.get_by_role("button", name="Confirmar decisión").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{cut.reference}: ahora está")
+    expect(page.get_by_role("status")).to_contain_text(f"Solicitud {cut.reference} aprobada.")
     assert state_of(cut) == State.APPROVED and approvals_of(cut) == 1
     expect(bell).to_have_text("3")  # the bell falls after approving: that task is done
     assert Decision.objects.get(request=cut, action="approve").reason == "Conforme con la versión 2."
@@ -86,7 +86,7 @@ def test_the_inbox_decision_survives_the_connection(users, units, login_as, scre
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     dialog = open_decision(page, doubled)
     dialog.get_by_role("button", name="Confirmar decisión").dblclick()
-    expect(page.get_by_role("status")).to_contain_text(f"{doubled.reference}: ahora está")
+    expect(page.get_by_role("status")).to_contain_text(f"Solicitud {doubled.reference} aprobada.")
     assert [url for url in posts if url.endswith(f"/bandeja/decidir/{doubled.pk}/")] and len(posts) == 1
     assert approvals_of(doubled) == 1
     expect(bell).to_have_text("1")

@@ -44,7 +44,7 @@ def test_one_dialog_decides_each_row_and_one_reassigns(users, units, login_as):
     assert state_of(first) == State.PENDING_APPROVAL
     dialog.get_by_label("Comentario (obligatorio para devolver)").fill("Corrija la fecha del evento.")
     dialog.get_by_role("button", name="Confirmar decisión").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{first.reference}: ahora está «Borrador»")
+    expect(page.get_by_role("status")).to_contain_text(f"Solicitud {first.reference} devuelta a la unidad.")
     assert state_of(first) == State.DRAFT
 
     # "Aprobar" on another row: the same dialog, now about that one, nothing left over.
@@ -56,7 +56,7 @@ def test_one_dialog_decides_each_row_and_one_reassigns(users, units, login_as):
     expect(dialog).to_be_hidden()
     row_of(page, second).get_by_role("button", name="Aprobar").click()
     dialog.get_by_role("button", name="Confirmar decisión").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{second.reference}: ahora está «Aprobado»")
+    expect(page.get_by_role("status")).to_contain_text(f"Solicitud {second.reference} aprobada.")
     assert state_of(second) == State.APPROVED
 
     # The reassign dialog, on the third row: handed to the other gerente.

@@ -81,13 +81,13 @@ def test_gerente_approves_from_the_inbox_while_every_page_updates_live(users, lo
     screenshot(gerente, "05-gerente-decision-dialog")
     dialog.get_by_role("button", name="Confirmar decisión").click()
     expect(gerente.get_by_role("status")).to_contain_text(
-        re.compile(rf"{material_request.reference}: ahora está «Aprobado»")
+        re.compile(rf"Solicitud {material_request.reference} aprobada\.")
     )
     expect(gerente.locator(f"#tasks tr[data-request-id='{material_request.pk}']")).to_have_count(0)
     screenshot(gerente, "06-gerente-approved")
 
     # The author's page, open all along, shows the new state without a reload.
-    expect(author.locator("#request-state")).to_contain_text("Aprobado", timeout=LIVE_TIMEOUT_MS)
+    expect(author.locator("#request-state")).to_contain_text("Aprobada", timeout=LIVE_TIMEOUT_MS)
     screenshot(author, "07-rentas1-sees-aprobado")
 
     approved = MaterialRequest.objects.get(pk=material_request.pk)

@@ -90,7 +90,7 @@ async def test_a_real_transition_reaches_the_reviewer(users, units):
         "id": stored.pk,
         "kind": "new_submission",
         "kind_label": "Nueva solicitud para revisar",
-        "message": f"rentas1 envió {submitted.reference} «{submitted.title}» a revisión",
+        "message": f"rentas1 envió la solicitud {submitted.reference} «{submitted.title}» a revisión.",
         "url": f"/solicitudes/{submitted.pk}/",
         "created_at": notification["created_at"],
         "created_label": notification["created_label"],

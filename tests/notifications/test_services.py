@@ -86,7 +86,7 @@ def test_forward_tells_who_may_approve_with_the_message_in_spanish(named, units)
     pending = run(users, in_review, "forward", "revisor1")
     assert since(pending, before) == dict.fromkeys(GERENTES, Kind.TASK_ASSIGNED)
     note = Notification.objects.get(request=pending, recipient=users["gerente"])
-    assert note.message == f"Carmen Vargas derivó {pending.reference} «{pending.title}» a aprobación"
+    assert note.message == f"Carmen Vargas derivó la solicitud {pending.reference} «{pending.title}» a aprobación."
     assert note.url == f"/solicitudes/{pending.pk}/"
     assert note.actor == users["revisor1"]
     assert note.read_at is None
@@ -129,7 +129,7 @@ def test_approve_tells_the_author_and_the_publishers(named, units):
         "publicador_rentas": Kind.TASK_ASSIGNED,
     }
     author_note = Notification.objects.get(request=approved, recipient=users["rentas1"], kind=Kind.APPROVAL)
-    assert author_note.message == f"Jorge Salas aprobó {approved.reference} «{approved.title}»"
+    assert author_note.message == f"Jorge Salas aprobó la solicitud {approved.reference} «{approved.title}»."
 
 
 def test_reject_tells_the_author_only(users, units):
@@ -151,7 +151,7 @@ def test_a_speech_reads_as_delivered(users, units):
     before = last_pk()
     delivered = run(users, approved, "publish", "publicador")
     message = Notification.objects.filter(request=delivered, pk__gt=before).values_list("message", flat=True).first()
-    assert message == f"publicador registró {delivered.reference} «{delivered.title}» como pronunciado"
+    assert message == f"publicador registró el discurso {delivered.reference} «{delivered.title}» como pronunciado."
 
 
 def test_urgent_publication_tells_reviewers_gerentes_and_author(users, units):
@@ -355,7 +355,7 @@ def test_the_live_payloads_are_composed_at_the_sender_for_those_who_may_see(
                 "id": note.pk,
                 "kind": "observation",
                 "kind_label": "Observaciones",
-                "message": f"revisor1 devolvió {draft.reference} «{draft.title}» con observaciones",
+                "message": f"revisor1 devolvió la solicitud {draft.reference} «{draft.title}» con observaciones.",
                 "url": f"/solicitudes/{draft.pk}/",
                 "created_at": timezone.localtime(note.created_at).isoformat(),
                 "created_label": timezone.localtime(note.created_at).strftime("%d/%m/%Y %H:%M"),
@@ -489,7 +489,7 @@ def test_emails_follow_the_default_preferences_after_commit(users, units, django
     ]
     email = mail.outbox[0]
     assert email.subject == f"Tarea asignada: {pending.reference}"
-    assert f"derivó {pending.reference} «{pending.title}» a aprobación" in email.body
+    assert f"derivó la solicitud {pending.reference} «{pending.title}» a aprobación." in email.body
     assert f"/solicitudes/{pending.pk}/" in email.body
     assert "/notificaciones/preferencias/" in email.body
 
@@ -647,7 +647,8 @@ def test_deadline_reminders_once_per_request_and_day(users, units, django_captur
     assert note.recipient == users["rentas1"]
     assert note.request == soon
     assert note.message == (
-        f"La fecha requerida de {soon.reference} «{soon.title}» es mañana y sigue en estado «Borrador»."
+        f"La fecha requerida de la solicitud {soon.reference} «{soon.title}» es mañana "
+        "y su estado sigue siendo «Borrador»."
     )
     assert [message.to for message in mail.outbox] == [["rentas1@example.gob.pe"]]
     assert services.deadline_reminders() == 0, "the same day again: nothing new"

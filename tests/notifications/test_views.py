@@ -226,7 +226,7 @@ def test_request_state_of_another_units_request_is_not_found(client_for, users, 
 
 def test_request_state_of_a_published_speech(client_for, users, units):
     published = request_in_state(users, units, State.PUBLISHED, kind="speech")
-    assert client_for("transparencia").get(state_url(published)).json()["label"] == "Pronunciado"
+    assert client_for("transparencia").get(state_url(published)).json()["label"] == "Discurso pronunciado"
 
 
 # --- the bell -------------------------------------------------------------------------------------

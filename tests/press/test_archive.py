@@ -73,7 +73,7 @@ def test_withdrawn_material_is_marked_with_its_public_reason(client_for, archive
     page = client_for("transparencia").get(ARCHIVE).content.decode()
     row = page[page.index(f'data-reference="{withdrawn.reference}"') :].split("</tr>")[0]
     assert "press-withdrawn" in page[: page.index(f'data-reference="{withdrawn.reference}"') + 80]
-    assert "Retirado" in row
+    assert "Retirada" in row
     entry = client_for("transparencia").get(reverse("press:archive_entry", args=[withdrawn.pk])).content.decode()
     assert "Publicación retirada." in entry
     assert withdrawn.withdrawal_reason in entry

@@ -17,6 +17,7 @@ from reports.figures import compute
 from reports.periods import Period
 from reports.rendering import render_report
 from reports.services import generate_report
+from tests.docx_widths import narrow_columns, total_widths
 from tests.factories import advance, create_request
 from workflows import services
 from workflows.models import Kind
@@ -175,3 +176,21 @@ def test_the_day_of_generation_does_not_change_a_closed_period(users, march):
     assert generate_report(users["gerente"], MARCH, today=TODAY).sha256 == (
         generate_report(users["gerente"], MARCH, today=date(2026, 10, 1)).sha256
     )
+
+
+@pytest.mark.parametrize("period", [MARCH, Period.year(2026)], ids=["month", "year"])
+def test_no_table_of_the_report_breaks_a_word(march, period):
+    figures = compute(period, today=TODAY)
+    assert figures["schema"] == 2
+    document = Document(io.BytesIO(render_report(figures)))
+    assert len(document.tables) >= 5
+    assert narrow_columns(document) == []
+    assert all(width <= 16.0 + 0.01 for width in total_widths(document))
+
+
+def test_figures_of_the_first_schema_keep_their_fixed_widths(march):
+    figures = {**compute(MARCH, today=TODAY), "schema": 1}
+    document = Document(io.BytesIO(render_report(figures)))
+    published = table_after(document, "7. Material publicado")
+    assert [round(column.width.cm, 1) for column in published.columns] == [3.3, 3.7, 2.7, 2.1, 2.6, 1.6]
+    assert render_report(figures) != render_report({**figures, "schema": 2})

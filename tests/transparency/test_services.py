@@ -106,18 +106,68 @@ def test_omitted_optional_fields_are_stored_empty(users):
     assert (entry.requester_email, entry.requester_phone, entry.requester_address) == ("", "", "")
 
 
-def test_a_wrong_dni_says_how_many_digits(users):
+def test_a_wrong_dni_says_how_many_digits_the_country_uses(users, settings):
     with pytest.raises(InvalidInput) as refused:
         services.register_request(users["transparencia"], data=entry_data(requester_document_number="123"))
-    assert refused.value.field_errors["requester_document_number"] == ["El DNI debe tener 8 o 13 dígitos."]
+    assert refused.value.field_errors["requester_document_number"] == ["El DNI tiene 8 dígitos, sin letras."]
+    settings.TRANSPARENCY_HOLIDAYS_COUNTRY = "HN"
+    with pytest.raises(InvalidInput) as refused:
+        services.register_request(users["transparencia"], data=entry_data(requester_document_number="12345678"))
+    assert refused.value.field_errors["requester_document_number"] == [
+        "El DNI (número de identidad) tiene 13 dígitos, sin letras."
+    ]
 
 
-@pytest.mark.parametrize(("kind", "number"), [("dni", "12345678"), ("dni", "0801199012345"), ("ruc", "20123456789")])
-def test_valid_identity_documents(users, kind, number):
+@pytest.mark.parametrize(
+    ("country", "kind", "number", "stored"),
+    [
+        ("PE", "dni", "12345678", "12345678"),
+        ("PE", "dni", "1234 5678", "12345678"),
+        ("PE", "ruc", "20123456789", "20123456789"),
+        ("PE", "ce", "001234567", "001234567"),
+        ("PE", "pasaporte", "ab123456", "AB123456"),
+        ("HN", "dni", "0801199012345", "0801199012345"),
+        ("HN", "dni", "0801-1990-12345", "0801199012345"),
+        ("HN", "ce", "R1234567", "R1234567"),
+    ],
+)
+def test_valid_identity_documents_per_country(users, settings, country, kind, number, stored):
+    settings.TRANSPARENCY_HOLIDAYS_COUNTRY = country
     entry = services.register_request(
         users["transparencia"], data=entry_data(requester_document_type=kind, requester_document_number=number)
     )
-    assert entry.requester_document_number == number
+    assert entry.requester_document_number == stored
+
+
+@pytest.mark.parametrize(
+    ("country", "kind", "number", "field", "message"),
+    [
+        ("PE", "dni", "0801199012345", "requester_document_number", "El DNI tiene 8 dígitos, sin letras."),
+        ("PE", "ruc", "2012345678", "requester_document_number", "El RUC tiene 11 dígitos, sin letras."),
+        (
+            "PE",
+            "pasaporte",
+            "AB-12",
+            "requester_document_number",
+            "El número de pasaporte se escribe con entre 6 y 15 letras y números, sin guiones.",
+        ),
+        (
+            "HN",
+            "ruc",
+            "20123456789",
+            "requester_document_type",
+            "Ese tipo de documento no se usa en Honduras: elija DNI (número de identidad), Carné de residente o "
+            "Pasaporte.",
+        ),
+    ],
+)
+def test_invalid_identity_documents_per_country(users, settings, country, kind, number, field, message):
+    settings.TRANSPARENCY_HOLIDAYS_COUNTRY = country
+    with pytest.raises(InvalidInput) as refused:
+        services.register_request(
+            users["transparencia"], data=entry_data(requester_document_type=kind, requester_document_number=number)
+        )
+    assert refused.value.field_errors[field] == [message]
 
 
 @pytest.mark.parametrize("username", ["auditor", "admin", "gerente", "rentas1", "nobody"])

@@ -148,8 +148,36 @@ def test_an_invalid_document_number_is_shown_on_its_field(client_for):
         reverse("transparency:create"), {**FORM, "requester_document_number": "12AB"}
     )
     assert response.status_code == 400
-    assert "dígitos" in body(response)
+    assert "El DNI tiene 8 dígitos, sin letras." in body(response)
     assert TransparencyRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("country", "help_text", "choices", "absent"),
+    [
+        (
+            "PE",
+            "DNI: 8 dígitos. RUC: 11 dígitos. Carné de extranjería o pasaporte: entre 6 y 15 letras y números.",
+            ["DNI", "Carné de extranjería", "RUC", "Pasaporte"],
+            ["13 dígitos", "Carné de residente"],
+        ),
+        (
+            "HN",
+            "DNI (número de identidad): 13 dígitos, con o sin guiones. Carné de residente o pasaporte: entre 6 y 15 "
+            "letras y números.",
+            ["DNI (número de identidad)", "Carné de residente", "Pasaporte"],
+            ["8 dígitos", ">RUC<", "Carné de extranjería"],
+        ),
+    ],
+)
+def test_the_identity_help_and_choices_are_the_countrys(client_for, settings, country, help_text, choices, absent):
+    settings.TRANSPARENCY_HOLIDAYS_COUNTRY = country
+    page = body(client_for("transparencia").get(reverse("transparency:create")))
+    assert help_text in page
+    for label in choices:
+        assert f">{label}</option>" in page
+    for text in absent:
+        assert text not in page
 
 
 def test_a_second_submit_of_the_same_page_makes_no_second_entry(client_for):
@@ -415,3 +443,15 @@ def test_the_list_runs_a_fixed_number_of_queries(client_for, users, register):
             assert client.get(reverse("transparency:list")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_each_action_says_what_it_did(client_for, register):
+    entry = register()
+    client = client_for("transparencia")
+    response = client.post(reverse("transparency:action", args=[entry.pk, "start"]), {}, follow=True)
+    assert f"Atención de la solicitud {entry.reference} iniciada." in body(response)
+    response = client.post(
+        reverse("transparency:action", args=[entry.pk, "archive"]), {"reason": "Duplicada."}, follow=True
+    )
+    assert "no está disponible en el estado «En atención»" in body(response)
+    assert "hecho" not in body(response)

@@ -22,6 +22,7 @@ from organization import services as org_services
 from records import dossier
 from tests.factories import create_request, request_in_state
 from workflows import services
+from workflows.display import decision_label
 from workflows.models import Decision, DecisionImmutable, MaterialRequest, State
 from workflows.selectors import standing_decisions
 
@@ -388,7 +389,16 @@ def test_the_dossier_lists_every_decision(users, units):
 
     rows = dossier_decisions(users, material_request)
     decisions = decisions_of(material_request)
-    assert [row[2].rsplit("[", 1)[1].rstrip("]") for row in rows] == [d.action for d in decisions]
+    # Each decision by its label, never its code; the states by theirs.
+    assert [row[2] for row in rows] == [decision_label(d.action) for d in decisions]
+    assert [row[2] for row in rows] == [
+        "Envió a revisión",
+        "Devolvió con observaciones",
+        "Envió a revisión",
+        "Derivó a aprobación",
+        "Aprobó",
+    ]
+    assert rows[-1][3] == "Pendiente de aprobación → Aprobada"
     assert [row[6] for row in rows] == [f"#{d.audit_event.sequence}" for d in decisions]
     assert rows[1][5] == "Corrija el presupuesto."
     assert rows[-1][1] == "revisor2 (por encargo de gerente)"

@@ -362,7 +362,7 @@ def test_submit_then_forward_through_the_pages(client_for, users, units):
     assert "Solo un revisor" in response.content.decode()
 
     response = client_for("revisor1").post(action_url(material_request, "forward"), {"revision": 2}, follow=True)
-    assert "ahora está «Pendiente de aprobación»" in response.content.decode()
+    assert f"Solicitud {material_request.reference} derivada a aprobación." in response.content.decode()
 
 
 def test_missing_reason_shows_the_form_again(client_for, users, units):
@@ -440,7 +440,10 @@ def test_publish_needs_channel_and_a_date_not_in_the_future(client_for, users, u
         {"revision": material_request.revision, "channel": "Auditorio", "date": TODAY().isoformat()},
         follow=True,
     )
-    assert "Pronunciado" in response.content.decode()
+    page = response.content.decode()
+    assert f"Discurso {material_request.reference} registrado como pronunciado." in page
+    assert '<span class="state state-publicado">Discurso pronunciado</span>' in page
+    assert "Discurso registrado como pronunciado por" in page
 
 
 # --- edit ------------------------------------------------------------------------------
