@@ -100,7 +100,9 @@ def test_bulk_approval_confirms_then_reports_each_request_once(users, units, log
     page.goto("/bandeja/")
     for material_request in chosen:
         row_of(page, material_request).locator("input[type=checkbox]").check()
-    page.get_by_label("Comentario para las seleccionadas").fill("Conforme, publicar esta semana.")
+    page.get_by_label("Comentario para las seleccionadas").fill(
+        "Conforme, publicar la campaña «Paga y gana» esta semana."
+    )
     # Approved by someone else meanwhile: the page is stale for that one.
     raced = chosen[2]
     services.approve_request(users["gerente_rentas"], MaterialRequest.objects.get(pk=raced.pk), comment="Antes")
@@ -114,7 +116,9 @@ def test_bulk_approval_confirms_then_reports_each_request_once(users, units, log
     assert sorted(item.inner_text().strip() for item in items.all()) == sorted(
         f"{material_request.reference} · {material_request.title}" for material_request in chosen
     )
-    expect(confirm.locator("[data-bulk-comment]")).to_have_text("«Conforme, publicar esta semana.»")
+    expect(confirm.locator("[data-bulk-comment]")).to_have_text(
+        "«Conforme, publicar la campaña “Paga y gana” esta semana.»"
+    )
     screenshot(page, "bulk-confirmation")
     # Cancel keeps everything as it was; confirming approves.
     confirm.get_by_role("button", name="Cancelar").click()

@@ -132,7 +132,9 @@
       list.appendChild(item);
     });
     var comment = (form.querySelector('[name="comment"]') || {}).value || "";
-    dialog.querySelector("[data-bulk-comment]").textContent = comment.trim() ? "«" + comment.trim() + "»" : dialog.dataset.noComment;
+    // Quoted «…»; quotation marks inside it become “…”, never «…» in «…» (core.wording.quote).
+    var inner = comment.trim().replace(/«/g, "“").replace(/»/g, "”");
+    dialog.querySelector("[data-bulk-comment]").textContent = inner ? "«" + inner + "»" : dialog.dataset.noComment;
     var button = dialog.querySelector("[data-bulk-confirm]");
     if (button) { button.disabled = false; }
     open(dialog, null, event.submitter || document.activeElement);
