@@ -7,6 +7,7 @@ not the code, not the admin, not a queryset.
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from audit.write_once import WriteOnceModel as BaseWriteOnceModel
@@ -64,6 +65,18 @@ class DocumentVersion(WriteOnceModel):
     @property
     def is_approval(self) -> bool:
         return self.reason in APPROVAL_REASONS
+
+    def _reference(self) -> str:
+        return self.snapshot.get("content", {}).get("reference") or ""
+
+    def download_name(self, extension: str) -> str:
+        """What a downloaded file of this version is called: COM-2026-00042-v2.pdf."""
+        return get_valid_filename(f"{self._reference() or self.request.reference}-v{self.number}.{extension}")
+
+    def storage_name(self, sha: str, extension: str) -> str:
+        """Where a rendered file of this version is stored: beside its reference, by hash."""
+        folder = get_valid_filename(self._reference() or str(self.request_id))
+        return f"documents/{folder}/v{self.number}-{sha[:12]}.{extension}"
 
 
 def rendered_path(instance, filename):

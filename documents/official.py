@@ -23,7 +23,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -97,13 +96,7 @@ def signing_location(version: DocumentVersion) -> str:
 
 
 def pdf_filename(version: DocumentVersion) -> str:
-    reference = version.snapshot.get("content", {}).get("reference") or version.request.reference
-    return get_valid_filename(f"{reference}-v{version.number}.pdf")
-
-
-def _storage_name(version: DocumentVersion, sha: str) -> str:
-    reference = get_valid_filename(version.snapshot.get("content", {}).get("reference") or str(version.request_id))
-    return f"documents/{reference}/v{version.number}-{sha[:12]}.pdf"
+    return version.download_name("pdf")
 
 
 def pdfa_of(pdf: bytes) -> str:
@@ -172,7 +165,7 @@ def produce(version_id: int) -> OfficialDocument | None:
         )
         return OfficialDocument.objects.get(pk=record.pk)
     sha = hashlib.sha256(signed).hexdigest()
-    name = _storage_name(version, sha)
+    name = version.storage_name(sha, "pdf")
     saved = name if default_storage.exists(name) else default_storage.save(name, ContentFile(signed))
     OfficialDocument.objects.filter(pk=record.pk).update(
         status=Status.DONE,

@@ -9,7 +9,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
-from django.utils.text import get_valid_filename
 
 from audit.services import record_event
 from core import taskqueue
@@ -144,13 +143,7 @@ def record_version(*, actor, material_request, reason: str) -> DocumentVersion:
 
 
 def docx_filename(version: DocumentVersion) -> str:
-    reference = version.snapshot.get("content", {}).get("reference") or version.request.reference
-    return get_valid_filename(f"{reference}-v{version.number}.docx")
-
-
-def _storage_name(version: DocumentVersion, sha: str) -> str:
-    reference = get_valid_filename(version.snapshot.get("content", {}).get("reference") or str(version.request_id))
-    return f"documents/{reference}/v{version.number}-{sha[:12]}.docx"
+    return version.download_name("docx")
 
 
 def _read_back(rendered: RenderedDocument, version: DocumentVersion) -> tuple[bytes, str]:
@@ -177,7 +170,7 @@ def rendered_docx(version: DocumentVersion) -> tuple[bytes, str]:
         return _read_back(rendered, version)
     data = render_docx(version)
     sha = hashlib.sha256(data).hexdigest()
-    name = _storage_name(version, sha)
+    name = version.storage_name(sha, "docx")
     saved = name if default_storage.exists(name) else default_storage.save(name, ContentFile(data))
     record = RenderedDocument(version=version, sha256=sha, size=len(data))
     record.file.name = saved

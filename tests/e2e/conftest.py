@@ -190,8 +190,11 @@ def login_as(browser, daphne_server):
     the request list, the transparency register or the audit log)."""
     contexts = []
 
-    def login(username: str, password: str = PASSWORD):
-        context = browser.new_context(base_url=daphne_server, locale="es-PE", viewport={"width": 1280, "height": 900})
+    def login(username: str, password: str = PASSWORD, **context_options):
+        """`context_options`: more of Playwright's context settings (a time zone…)."""
+        context = browser.new_context(
+            base_url=daphne_server, locale="es-PE", viewport={"width": 1280, "height": 900}, **context_options
+        )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 
 from notifications.asks import done
 from notifications.models import Kind, Notification
-from tests.e2e.conftest import ACTION_TIMEOUT_MS
-from tests.factories import PASSWORD, create_request
+from tests.factories import create_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,32 +38,6 @@ SNAPSHOT = """(li) => ({
 })"""
 
 
-@pytest.fixture
-def open_as(browser, daphne_server):
-    contexts = []
-
-    def login(username: str, **context_options):
-        context = browser.new_context(
-            base_url=daphne_server,
-            locale="es-PE",
-            viewport={"width": 1280, "height": 900},
-            **context_options,
-        )
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/ingresar/")
-        page.get_by_label("Usuario").fill(username)
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Ingresar").click()
-        page.wait_for_url(lambda url: "/ingresar/" not in url)
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-
-
 def run_action(page, label):
     page.locator("#actions summary", has_text=label).click()
     page.get_by_role("button", name=f"Confirmar: {label}").click()
@@ -82,12 +55,12 @@ def counts(page) -> tuple[str, str]:
 
 
 def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_server(
-    users, units, open_as, screenshot
+    users, units, login_as, screenshot
 ):
     draft = create_request(users["rentas1"], units["rentas"])
 
     # revisor2's inbox is open in a browser that lives in Tokyo.
-    reviewer = open_as("revisor2", timezone_id=BROWSER_ZONE)
+    reviewer = login_as("revisor2", timezone_id=BROWSER_ZONE)
     assert reviewer.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
     reviewer.goto("/bandeja/")
     wait_live(reviewer)
@@ -96,7 +69,7 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     expect(reviewer.locator("#notification-unread")).to_be_hidden()
 
     # The unit sends the draft to review: revisor2 is told, live.
-    author = open_as("rentas1")
+    author = login_as("rentas1")
     author.goto(f"/solicitudes/{draft.pk}/")
     run_action(author, "Enviar a revisión")
     expect(author.locator("#request-state")).to_contain_text("En revisión")
@@ -125,7 +98,7 @@ def test_the_bell_falls_when_a_colleague_does_the_task_and_live_rows_match_the_s
     assert counts(reviewer) == ("1", "1")
 
     # revisor1, in another browser, forwards it: revisor2's task is done by a colleague.
-    colleague = open_as("revisor1")
+    colleague = login_as("revisor1")
     colleague.goto(f"/solicitudes/{draft.pk}/")
     run_action(colleague, "Derivar a aprobación")
     expect(colleague.locator("#request-state")).to_contain_text("Pendiente de aprobación")
